@@ -1,0 +1,1 @@
+"""Registry, validation and compilation of graph specs to LangGraph."""

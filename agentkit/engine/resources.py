@@ -1,0 +1,38 @@
+"""Resources: built on first use, one object per process for equal configs."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, ClassVar
+
+from agentkit.engine.registry import Registry
+from agentkit.errors import ConfigError
+from agentkit.spec.models import GraphSpec
+
+
+class ResourcePool:
+    """The resources of one graph; objects given in code take precedence over the spec."""
+
+    _shared: ClassVar[dict[str, Any]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, spec: GraphSpec, registry: Registry, provided: dict[str, Any] | None = None):
+        self._spec = spec
+        self._registry = registry
+        self._provided = dict(provided or {})
+
+    def get(self, name: str) -> Any:
+        """The resource called `name`, built once per process per (kind, params)."""
+        if name in self._provided:
+            return self._provided[name]
+        declared = self._spec.resources.get(name)
+        if declared is None:
+            raise ConfigError(f"graph {self._spec.name!r}: no resource named {name!r}; declare it under resources:")
+        kind = self._registry.resource_kinds()[declared.kind]
+        params = kind.params_model.model_validate(declared.params)
+        key = json.dumps([declared.kind, params.model_dump(mode="json")], sort_keys=True)
+        with self._lock:
+            if key not in self._shared:
+                self._shared[key] = kind.build(params)
+            return self._shared[key]
