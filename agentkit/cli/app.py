@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import typer
 
+from agentkit.cli.graph import graph_app
+from agentkit.cli.nodes import nodes_command
+from agentkit.cli.run import run_command
+
 app = typer.Typer(
     name="agentkit",
     help="Declarative LangGraph agents, offline local models, Phoenix tracing.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+app.command("run")(run_command)
+app.add_typer(graph_app, name="graph")
+app.command("nodes")(nodes_command)
 
 
 def main() -> None:

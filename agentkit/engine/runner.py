@@ -1,0 +1,104 @@
+"""Run a graph file: tracing, SQLite checkpoints per thread, streaming, the step limit."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from langchain_core.messages import BaseMessage, HumanMessage
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.errors import GraphRecursionError
+
+from agentkit.engine.compiler import compile_graph
+from agentkit.engine.state import python_type
+from agentkit.errors import RunError
+from agentkit.spec.loader import load_spec
+from agentkit.spec.models import GraphSpec
+from agentkit.workspace import find_workspace, state_dir
+
+EventHandler = Callable[[str, dict[str, Any]], None]
+DEFAULT_STEP_LIMIT = 25  # LangGraph's default recursion limit
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run produced: the answer, the final state, and how to find it again."""
+
+    graph: str
+    answer: Any
+    state: dict[str, Any]
+    thread_id: str
+    traced: bool
+
+
+def run_graph(
+    path: str | Path,
+    text: str,
+    *,
+    thread_id: str | None = None,
+    trace: bool = True,
+    on_event: EventHandler | None = None,
+) -> RunResult:
+    """Run a graph file once on `text`; the same `thread_id` continues a conversation.
+
+    With `on_event`, node updates are streamed to it as they happen."""
+    spec = load_spec(path)
+    workspace = find_workspace(spec.base_dir)
+    traced = False
+    if trace:
+        from agentkit.observability.tracing import enable_tracing
+
+        traced = enable_tracing(spec.name)
+    thread_id = thread_id or uuid.uuid4().hex[:12]
+    config = {"configurable": {"thread_id": thread_id}}
+    database = state_dir(workspace) / "checkpoints.sqlite"
+    with closing(sqlite3.connect(database, check_same_thread=False)) as connection:
+        graph = compile_graph(spec, checkpointer=SqliteSaver(connection), workspace=workspace)
+        run_input = {spec.input_channel: coerce_input(spec, text)}
+        try:
+            if on_event is None:
+                state = graph.invoke(run_input, config)
+            else:
+                for update in graph.stream(run_input, config, stream_mode="updates"):
+                    for node, values in update.items():
+                        on_event(node, values or {})
+                state = graph.get_state(config).values
+        except GraphRecursionError:
+            raise RunError(_limit_message(spec)) from None
+    return RunResult(spec.name, answer_of(spec, state), state, thread_id, traced)
+
+
+def coerce_input(spec: GraphSpec, text: str) -> Any:
+    """The input text as a value of the input channel's type."""
+    channel = spec.state[spec.input_channel]
+    if channel.type == "messages":
+        return [HumanMessage(text)]
+    target = python_type(channel.type)
+    if target in (int, float):
+        try:
+            return target(text)
+        except ValueError:
+            raise RunError(f"input channel {spec.input_channel!r} is {channel.type}; got {text!r}") from None
+    return text
+
+
+def answer_of(spec: GraphSpec, state: dict[str, Any]) -> Any:
+    """The output channel's value; for a conversation, the last message's text."""
+    value = state.get(spec.output_channel)
+    if isinstance(value, list) and value and isinstance(value[-1], BaseMessage):
+        return value[-1].text
+    return value
+
+
+def _limit_message(spec: GraphSpec) -> str:
+    limit = spec.limits.max_steps or DEFAULT_STEP_LIMIT
+    where = spec._source.file if spec._source and spec._source.file else f"graph {spec.name!r}"
+    return (
+        f"graph {spec.name!r} stopped after {limit} steps without reaching END. "
+        f"A loop kept going: raise `limits: {{max_steps: N}}` in {where} if the work needs more "
+        f"steps, or check the loop's exit route."
+    )
