@@ -16,7 +16,7 @@ from langgraph.types import Checkpointer
 from agentkit.engine.context import NodeContext
 from agentkit.engine.registry import NodeFunction, Registry, registry as default_registry
 from agentkit.engine.resources import ResourcePool
-from agentkit.engine.state import state_schema
+from agentkit.engine.state import channels_of, state_schema
 from agentkit.engine.validate import check_spec
 from agentkit.errors import AgentkitError, RunError
 from agentkit.spec.loader import load_spec
@@ -40,14 +40,15 @@ def build_state_graph(
     spec's declarations of the same name."""
     workspace = workspace or find_workspace(spec.base_dir)
     check_spec(spec, registry=registry, workspace=workspace, stack=stack)
-    pool = ResourcePool(spec, registry, resources)
+    pool = ResourcePool(spec.resources, registry, resources)
+    channels = channels_of(spec)
     tools = registry.tools(workspace)
     kinds = registry.node_kinds()
     graph = StateGraph(state_schema(spec))
     for name, node in spec.nodes.items():
         kind = kinds[node.kind]
         params = kind.params_model.model_validate(node.params)
-        ctx = NodeContext(name, spec, registry, workspace, pool, tools)
+        ctx = NodeContext(name, channels, spec.base_dir, registry, workspace, pool, tools)
         graph.add_node(name, _guard(name, node.kind, kind.build(params, ctx)))
     for edge in spec.edges:
         if isinstance(edge, Edge):

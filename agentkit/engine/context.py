@@ -10,7 +10,6 @@ from langchain_core.tools import BaseTool
 
 from agentkit.engine.registry import Registry
 from agentkit.engine.resources import ResourcePool
-from agentkit.engine.state import channels_of
 from agentkit.spec.models import ChannelSpec, GraphSpec
 
 
@@ -26,10 +25,11 @@ class CheckContext:
 
 @dataclass(frozen=True)
 class NodeContext:
-    """Build-time view for one node: its name, the graph, resources and tools."""
+    """Build-time view for one node: its name, the state channels, resources and tools."""
 
     node: str
-    spec: GraphSpec
+    channels: Mapping[str, ChannelSpec]
+    base_dir: Path
     registry: Registry
     workspace: Path
     resources: ResourcePool
@@ -40,5 +40,5 @@ class NodeContext:
         return self.resources.get(name)
 
     def channel(self, name: str) -> ChannelSpec:
-        """The declared spec of a state channel."""
-        return channels_of(self.spec)[name]
+        """The declared spec of a state channel (untyped `any` if not declared)."""
+        return self.channels.get(name, ChannelSpec())

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 from agentkit.engine.registry import Registry
 from agentkit.errors import ConfigError
-from agentkit.spec.models import GraphSpec
+from agentkit.spec.models import ResourceSpec
 
 
 class ResourcePool:
@@ -17,8 +17,13 @@ class ResourcePool:
     _shared: ClassVar[dict[str, Any]] = {}
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, spec: GraphSpec, registry: Registry, provided: dict[str, Any] | None = None):
-        self._spec = spec
+    def __init__(
+        self,
+        declared: Mapping[str, ResourceSpec],
+        registry: Registry,
+        provided: Mapping[str, Any] | None = None,
+    ):
+        self._declared = declared
         self._registry = registry
         self._provided = dict(provided or {})
 
@@ -26,9 +31,12 @@ class ResourcePool:
         """The resource called `name`, built once per process per (kind, params)."""
         if name in self._provided:
             return self._provided[name]
-        declared = self._spec.resources.get(name)
+        declared = self._declared.get(name)
         if declared is None:
-            raise ConfigError(f"graph {self._spec.name!r}: no resource named {name!r}; declare it under resources:")
+            raise ConfigError(
+                f"no resource named {name!r}: declare it under resources: "
+                f"(known: {', '.join([*self._declared, *self._provided]) or 'none'})"
+            )
         kind = self._registry.resource_kinds()[declared.kind]
         params = kind.params_model.model_validate(declared.params)
         key = json.dumps([declared.kind, params.model_dump(mode="json")], sort_keys=True)

@@ -13,7 +13,6 @@ from agentkit.engine.refs import Channel
 from agentkit.engine.registry import NodeFunction, node_kind
 from agentkit.errors import GraphSpecError
 from agentkit.spec.loader import load_spec
-from agentkit.spec.models import GraphSpec
 
 
 class SubgraphParams(BaseModel):
@@ -26,14 +25,14 @@ class SubgraphParams(BaseModel):
     outputs: dict[Channel, str] = Field(default_factory=dict, description="this graph's channel <- subgraph channel")
 
 
-def _path(params: SubgraphParams, spec: GraphSpec) -> Path:
-    return (spec.base_dir / params.graph).resolve()
+def _path(params: SubgraphParams, base_dir: Path) -> Path:
+    return (base_dir / params.graph).resolve()
 
 
 def _check(params: SubgraphParams, ctx: CheckContext) -> Any:
     from agentkit.engine.validate import validate_spec
 
-    path = _path(params, ctx.spec)
+    path = _path(params, ctx.spec.base_dir)
     if path in ctx.stack:
         yield ("graph",), f"subgraph {path.name} includes itself (through {' -> '.join(p.name for p in ctx.stack)})", \
             "break the cycle of subgraph files"
@@ -60,7 +59,7 @@ def subgraph_node(params: SubgraphParams, ctx: NodeContext) -> NodeFunction:
     """Map channels in, run the other graph to its end, map channels out."""
     from agentkit.engine.compiler import compile_graph
 
-    graph = compile_graph(load_spec(_path(params, ctx.spec)), registry=ctx.registry, workspace=ctx.workspace)
+    graph = compile_graph(load_spec(_path(params, ctx.base_dir)), registry=ctx.registry, workspace=ctx.workspace)
 
     def run(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         result = graph.invoke({sub: state.get(parent) for sub, parent in params.inputs.items()}, config)

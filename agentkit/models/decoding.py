@@ -1,0 +1,72 @@
+"""Token-by-token decoding over a left-padded batch with a KV cache."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import torch
+from transformers import DynamicCache
+
+from agentkit.models.loading import LoadedModel
+
+
+class Decoder:
+    """Incremental forward passes: the prompt once, then one new token per row per step."""
+
+    def __init__(self, loaded: LoadedModel, rows: Sequence[Sequence[int]]) -> None:
+        if not rows or any(len(row) == 0 for row in rows):
+            raise ValueError("Decoder needs at least one prompt and no empty prompts")
+        width = max(len(row) for row in rows)
+        self._model = loaded.model
+        self._ids = torch.tensor(
+            [[loaded.pad_id] * (width - len(row)) + list(row) for row in rows]
+        )
+        self._mask = torch.tensor([[0] * (width - len(row)) + [1] * len(row) for row in rows])
+        self._positions = (self._mask.cumsum(-1) - 1).clamp(min=0)
+        self._cache = DynamicCache(config=self._model.config)
+
+    def prompt_logits(self) -> torch.Tensor:
+        """Next-token logits after each row's prompt, shape [rows, vocab]."""
+        return self._forward(self._ids)
+
+    def feed(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Append one token per row (shape [rows]); return the next-token logits."""
+        self._mask = torch.cat([self._mask, self._mask.new_ones(len(tokens), 1)], dim=-1)
+        self._positions = self._positions[:, -1:] + 1
+        return self._forward(tokens[:, None])
+
+    @torch.inference_mode()
+    def _forward(self, ids: torch.Tensor) -> torch.Tensor:
+        output = self._model(
+            input_ids=ids,
+            attention_mask=self._mask,
+            position_ids=self._positions,
+            cache=self._cache,
+            use_cache=True,
+            logits_to_keep=1,
+        )
+        return output.logits[:, -1, :].float()
+
+
+def pick_tokens(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Greedy (temperature 0) or temperature-sampled next token per row."""
+    if temperature == 0:
+        return logits.argmax(dim=-1)
+    probs = torch.softmax(logits / temperature, dim=-1)
+    return torch.multinomial(probs, num_samples=1).squeeze(-1)
+
+
+def generate_tokens(
+    loaded: LoadedModel,
+    rows: Sequence[Sequence[int]],
+    max_new_tokens: int,
+    temperature: float,
+) -> Iterator[list[int]]:
+    """Yield, step by step, the next token id of every row; stop iterating to stop early."""
+    decoder = Decoder(loaded, rows)
+    logits = decoder.prompt_logits()
+    for step in range(max_new_tokens):
+        tokens = pick_tokens(logits, temperature)
+        yield tokens.tolist()
+        if step + 1 < max_new_tokens:
+            logits = decoder.feed(tokens)

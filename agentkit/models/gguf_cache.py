@@ -1,0 +1,66 @@
+"""Convert a GGUF checkpoint to a transformers folder once and cache it on disk."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from agentkit.errors import ConfigError
+
+CACHE_ENV = "AGENTKIT_CACHE_DIR"
+
+
+def cache_root() -> Path:
+    """The agentkit cache folder: `$AGENTKIT_CACHE_DIR`, else `~/.cache/agentkit`."""
+    return Path(os.environ.get(CACHE_ENV) or "~/.cache/agentkit").expanduser()
+
+
+def cached_folder_for(gguf: Path) -> Path:
+    """Where the converted copy of `gguf` lives (keyed by its path, size and mtime)."""
+    stat = gguf.stat()
+    key = f"{gguf.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+    return cache_root() / "models" / f"{gguf.stem}-{digest}"
+
+
+def converted_folder(gguf: Path) -> Path:
+    """A transformers folder (fp32 safetensors + tokenizer) for `gguf`, converted once.
+
+    The conversion is written to a temporary sibling folder and renamed into place, so an
+    interrupted process never leaves a partial cache behind.
+    """
+    target = cached_folder_for(gguf)
+    if target.is_dir():
+        return target
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the model cache under {target.parent}: {exc}; "
+            f"set {CACHE_ENV} to a writable folder"
+        ) from exc
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model.hf_quantizer.remove_quantization_config(model)
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        _publish(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _publish(staging: Path, target: Path) -> None:
+    """Atomically move a finished conversion into place (another process may have won)."""
+    try:
+        staging.rename(target)
+    except OSError:
+        if not target.is_dir():
+            raise
