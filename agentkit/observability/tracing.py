@@ -68,7 +68,11 @@ def enable_tracing(project_name: str, endpoint: str | None = None) -> bool:
                 )
             return False
         provider = _tracer_provider(project_name, url)
-        LangChainInstrumentor().instrument(tracer_provider=provider)
+        # A graph run is always a root span in Phoenix, even inside a span of another
+        # tracer (a web framework's, pytest's): that parent would never reach Phoenix.
+        LangChainInstrumentor().instrument(
+            tracer_provider=provider, separate_trace_from_runtime_context=True
+        )
         _state.provider, _state.project, _state.url = provider, project_name, url
         if not _state.atexit_registered:
             atexit.register(flush_traces)
