@@ -15,7 +15,8 @@ from agentkit.nodes.common import text_of
 console = Console()
 
 
-def _show_event(node: str, update: dict[str, Any]) -> None:
+def show_event(node: str, update: dict[str, Any]) -> None:
+    """Print each channel a node wrote, shortened to one line."""
     for channel, value in update.items():
         text = text_of(value[-1] if isinstance(value, list) and value else value).replace("\n", " ")
         console.print(f"[dim]▶ {node}[/] {channel} = {text[:120]}", highlight=False)
@@ -30,7 +31,7 @@ def run_command(
     trace: Annotated[bool, typer.Option("--trace/--no-trace", help="export spans to Phoenix")] = True,
 ) -> None:
     """Run a graph on one input and print its answer."""
-    result = run_graph(file, text, thread_id=thread, trace=trace, on_event=_show_event if stream else None)
+    result = run_graph(file, text, thread_id=thread, trace=trace, on_event=show_event if stream else None)
     typer.echo(text_of(result.answer))
     console.print(f"[dim]thread {result.thread_id}[/]", highlight=False)
     if result.traced:

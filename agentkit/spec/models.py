@@ -176,6 +176,12 @@ class GraphSpec(_Strict):
     _source: Any = PrivateAttr(default=None)
     _base_dir: Path | None = PrivateAttr(default=None)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal content; where a spec was loaded from does not count."""
+        return isinstance(other, GraphSpec) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
     @property
     def base_dir(self) -> Path:
         """Folder that relative paths in the spec resolve against (the file's folder)."""

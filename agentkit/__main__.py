@@ -1,0 +1,5 @@
+"""`python -m agentkit` is the `agentkit` command."""
+
+from agentkit.cli.app import main
+
+main()

@@ -1,0 +1,51 @@
+"""The README's main job: start Phoenix, run the predefined graphs, show where the traces are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+
+from agentkit.cli.run import show_event
+from agentkit.engine.runner import run_graph
+from agentkit.observability.phoenix import PhoenixConfig, default_working_dir, project_url, start_detached
+from agentkit.workspace import find_workspace
+
+console = Console()
+ROUTER_QUESTIONS = ("What is 12 times 7?", "What is the capital of France?")
+CHAT_TURNS = ("Hi! My name is Ana and I love hiking.", "What is my name?")
+
+
+def run_demo(workspace: Path | None = None) -> None:
+    """Start a local Phoenix (detached), run router_demo and a two-turn chat, print links."""
+    workspace = workspace or find_workspace()
+    graphs = workspace / "graphs"
+    url, started = start_detached(PhoenixConfig(working_dir=default_working_dir(workspace)))
+    console.print(f"Phoenix {'started' if started else 'already running'} at {url}")
+
+    for question in ROUTER_QUESTIONS:
+        console.rule(f"router_demo: {question}")
+        result = run_graph(graphs / "router_demo.yaml", question, on_event=show_event)
+        console.print(Panel(str(result.answer), title=f"answer (route: {result.state.get('route')})"))
+
+    thread = None
+    for turn in CHAT_TURNS:
+        console.rule(f"chat: {turn}")
+        result = run_graph(graphs / "chat.yaml", turn, thread_id=thread)
+        thread = result.thread_id
+        console.print(Panel(str(result.answer), title=f"reply (thread {thread})"))
+
+    console.rule("traces")
+    for graph in ("router_demo", "chat"):
+        console.print(f"{graph}: {project_url(url, graph)}")
+    console.print("Stop Phoenix with `agentkit phoenix --stop`.")
+
+
+def main() -> None:
+    """`python -m agentkit.demo`."""
+    run_demo()
+
+
+if __name__ == "__main__":
+    main()
