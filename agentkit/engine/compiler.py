@@ -39,7 +39,7 @@ def build_state_graph(
     `resources` maps resource names to objects made in code; they replace the
     spec's declarations of the same name."""
     workspace = workspace or find_workspace(spec.base_dir)
-    check_spec(spec, registry=registry, workspace=workspace, stack=stack)
+    check_spec(spec, registry=registry, workspace=workspace, stack=stack, provided=resources or {})
     pool = ResourcePool(spec.resources, registry, resources)
     channels = channels_of(spec)
     tools = registry.tools(workspace)

@@ -21,6 +21,7 @@ class CheckContext:
     registry: Registry
     workspace: Path
     stack: tuple[Path, ...] = ()
+    provided: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 import networkx as nx
 from pydantic import BaseModel, ValidationError
@@ -24,9 +24,12 @@ def validate_spec(
     registry: Registry = default_registry,
     workspace: Path | None = None,
     stack: tuple[Path, ...] = (),
+    provided: Collection[str] = (),
 ) -> list[Problem]:
-    """Every problem found in `spec` (empty when it compiles)."""
-    ctx = CheckContext(spec, registry, workspace or find_workspace(spec.base_dir), stack)
+    """Every problem found in `spec` (empty when it compiles).
+
+    `provided` names resources that will be given as objects in code."""
+    ctx = CheckContext(spec, registry, workspace or find_workspace(spec.base_dir), stack, frozenset(provided))
     source: SourceMap = spec._source or SourceMap()
     problems: list[Problem] = []
     add = lambda path, msg, hint=None: problems.append(source.problem(path, msg, hint))  # noqa: E731
@@ -109,6 +112,8 @@ def _check_nodes(ctx: CheckContext, add: Any) -> dict[str, BaseModel]:
 def _check_resource_ref(ctx: CheckContext, name: str, kind: str, path: KeyPath, add: Any) -> None:
     spec = ctx.spec
     declared = spec.resources.get(name)
+    if name in ctx.provided:
+        return
     if declared is None:
         add(path, f"resource {name!r} is not declared",
             f"add `{name}: {{kind: {kind}}}` under resources: ({suggest(name, spec.resources)})")
