@@ -6,6 +6,7 @@ import typer
 
 from agentkit.cli.graph import graph_app
 from agentkit.cli.nodes import nodes_command
+from agentkit.cli.phoenix import phoenix_command
 from agentkit.cli.run import run_command
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
 app.command("run")(run_command)
 app.add_typer(graph_app, name="graph")
 app.command("nodes")(nodes_command)
+app.command("phoenix")(phoenix_command)
 
 
 def main() -> None:

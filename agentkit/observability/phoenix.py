@@ -20,6 +20,7 @@ import psutil
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agentkit.errors import ConfigError
+from agentkit.workspace import find_workspace
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 6006
@@ -62,8 +63,8 @@ def is_loopback(host: str) -> bool:
 
 
 def default_working_dir(workspace: Path | None = None) -> Path:
-    """``<workspace>/.agentkit/phoenix`` (workspace: the current directory)."""
-    return (workspace or Path.cwd()) / ".agentkit" / "phoenix"
+    """``<workspace>/.agentkit/phoenix`` (default: :func:`find_workspace`)."""
+    return (workspace or find_workspace()) / ".agentkit" / "phoenix"
 
 
 class PhoenixConfig(BaseModel):
