@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from typing import Annotated, Any, TypedDict
@@ -155,6 +157,30 @@ def test_enabling_another_project_switches_where_spans_go(phoenix_server: str) -
         disable_tracing()
     for project in ("agentkit-test-a", "agentkit-test-b"):
         assert len(fetch_spans(phoenix_server, project, count=5)) == 5
+
+
+SHORT_PROCESS = """
+import sys
+from langgraph.graph import END, START, StateGraph
+from typing_extensions import TypedDict
+from agentkit.observability.tracing import enable_tracing
+
+class State(TypedDict):
+    text: str
+
+graph = StateGraph(State)
+graph.add_node("shout", lambda state: {"text": state["text"].upper()})
+graph.add_edge(START, "shout")
+graph.add_edge("shout", END)
+assert enable_tracing("agentkit-test-exit", sys.argv[1])
+graph.compile(name="short").invoke({"text": "hi"})
+"""
+
+
+def test_a_short_process_exports_its_spans_at_exit(phoenix_server: str) -> None:
+    subprocess.run([sys.executable, "-c", SHORT_PROCESS, phoenix_server], check=True, timeout=60)
+    spans = fetch_spans(phoenix_server, "agentkit-test-exit", count=2)
+    assert sorted(span["name"] for span in spans) == ["short", "shout"]
 
 
 def test_unreachable_phoenix_warns_once_and_the_graph_still_runs(
