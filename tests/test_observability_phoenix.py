@@ -30,11 +30,13 @@ def listeners(port: int) -> list[Any]:
     return [
         conn
         for conn in psutil.net_connections(kind="inet")
-        if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port
+        if conn.status == psutil.CONN_LISTEN and getattr(conn.laddr, "port", None) == port
     ]
 
 
-def test_server_listens_on_loopback_only(phoenix_server: str, phoenix_config: PhoenixConfig) -> None:
+def test_server_listens_on_loopback_only(
+    phoenix_server: str, phoenix_config: PhoenixConfig
+) -> None:
     (http,) = listeners(phoenix_config.port)
     server = psutil.Process(http.pid)
     own = [

@@ -15,6 +15,7 @@ import pytest
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import tool
 from langgraph.graph import END, START, StateGraph
@@ -30,7 +31,7 @@ from agentkit.observability.tracing import disable_tracing, enable_tracing, flus
 # Not marked `phoenix`: arize-phoenix-client's pytest plugin owns that marker name.
 pytest_plugins = [f"{__package__}.phoenix_server" if __package__ else "phoenix_server"]
 
-USAGE = {"input_tokens": 11, "output_tokens": 7, "total_tokens": 18}
+USAGE = UsageMetadata(input_tokens=11, output_tokens=7, total_tokens=18)
 
 
 class UsageChatModel(BaseChatModel):
@@ -47,7 +48,7 @@ class UsageChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        message = AIMessage(content="look it up", usage_metadata=USAGE)  # type: ignore[arg-type]
+        message = AIMessage(content="look it up", usage_metadata=USAGE)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
 
@@ -57,12 +58,12 @@ def lookup(query: str) -> str:
     return f"found {query}"
 
 
-class DemoState(TypedDict):
+class DemoState(TypedDict, total=False):
     messages: Annotated[list[BaseMessage], add_messages]
     found: str
 
 
-def build_graph() -> CompiledStateGraph:
+def build_graph() -> CompiledStateGraph[DemoState, None, DemoState, DemoState]:
     """START -> think (chat model) -> act (tool) -> END, named demo_graph."""
     model = UsageChatModel()
 
@@ -85,10 +86,13 @@ def build_graph() -> CompiledStateGraph:
 
 
 def run_graph() -> dict[str, Any]:
-    return build_graph().invoke({"messages": [HumanMessage("what is an otter?")]})
+    result: dict[str, Any] = build_graph().invoke({"messages": [HumanMessage("what is an otter?")]})
+    return result
 
 
-def fetch_spans(base_url: str, project: str, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
+def fetch_spans(
+    base_url: str, project: str, count: int, timeout: float = 20.0
+) -> list[dict[str, Any]]:
     """Spans of ``project`` once at least ``count`` were ingested (Phoenix inserts in batches)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -113,15 +117,24 @@ def demo_spans(phoenix_server: str) -> Iterator[dict[str, dict[str, Any]]]:
     yield {span["name"]: span for span in spans}
 
 
-def test_graph_run_is_a_tree_of_chain_llm_and_tool_spans(demo_spans: dict[str, dict[str, Any]]) -> None:
+def test_graph_run_is_a_tree_of_chain_llm_and_tool_spans(
+    demo_spans: dict[str, dict[str, Any]],
+) -> None:
     assert set(demo_spans) == {"demo_graph", "think", "act", "UsageChatModel", "lookup"}
     kinds = {name: span["span_kind"] for name, span in demo_spans.items()}
-    assert kinds == {"demo_graph": "CHAIN", "think": "CHAIN", "act": "CHAIN",
-                     "UsageChatModel": "LLM", "lookup": "TOOL"}
+    assert kinds == {
+        "demo_graph": "CHAIN",
+        "think": "CHAIN",
+        "act": "CHAIN",
+        "UsageChatModel": "LLM",
+        "lookup": "TOOL",
+    }
 
     def parent(name: str) -> str | None:
         parent_id = demo_spans[name]["parent_id"]
-        return next((n for n, s in demo_spans.items() if s["context"]["span_id"] == parent_id), None)
+        return next(
+            (n for n, s in demo_spans.items() if s["context"]["span_id"] == parent_id), None
+        )
 
     assert demo_spans["demo_graph"]["parent_id"] is None  # despite the outer span
     assert parent("think") == parent("act") == "demo_graph"
@@ -130,7 +143,9 @@ def test_graph_run_is_a_tree_of_chain_llm_and_tool_spans(demo_spans: dict[str, d
     assert len({span["context"]["trace_id"] for span in demo_spans.values()}) == 1
 
 
-def test_llm_span_has_token_counts_and_input_messages(demo_spans: dict[str, dict[str, Any]]) -> None:
+def test_llm_span_has_token_counts_and_input_messages(
+    demo_spans: dict[str, dict[str, Any]],
+) -> None:
     attributes = demo_spans["UsageChatModel"]["attributes"]
     assert attributes["llm.token_count.prompt"] == USAGE["input_tokens"]
     assert attributes["llm.token_count.completion"] == USAGE["output_tokens"]
@@ -197,8 +212,10 @@ def test_unreachable_phoenix_warns_once_and_the_graph_still_runs(
         assert flush_traces()
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert [r.getMessage() for r in warnings] == [
-        f"Phoenix not reachable at {closed} — start it with `agentkit phoenix`; "
-        "continuing without traces"
+        (
+            f"Phoenix not reachable at {closed} — start it with `agentkit phoenix`; "
+            "continuing without traces"
+        )
     ]
     assert tracing.tracing_project() is None
 

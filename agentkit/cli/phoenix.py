@@ -32,7 +32,9 @@ def phoenix_command(
         typer.Option(help="SQLite database and log (default: <workspace>/.agentkit/phoenix)"),
     ] = None,
     detach: Annotated[bool, typer.Option("--detach", "-d", help="run in the background")] = False,
-    stop: Annotated[bool, typer.Option("--stop", help="stop the background server of this working dir")] = False,
+    stop: Annotated[
+        bool, typer.Option("--stop", help="stop the background server of this working dir")
+    ] = False,
 ) -> None:
     """Start Phoenix and print its URL (Ctrl-C stops it), or stop a detached one."""
     if detach and stop:
@@ -40,7 +42,9 @@ def phoenix_command(
     config = _config(port, grpc_port, working_dir or default_working_dir())
     if stop:
         stopped = stop_phoenix(config)
-        typer.echo("Phoenix stopped" if stopped else f"no background Phoenix recorded in {config.pid_file}")
+        typer.echo(
+            "Phoenix stopped" if stopped else f"no background Phoenix recorded in {config.pid_file}"
+        )
         return
     if is_healthy(config.url):
         typer.echo(f"Phoenix already running at {config.url}")
@@ -62,12 +66,16 @@ def _config(port: int, grpc_port: int, working_dir: Path) -> PhoenixConfig:
     try:
         return PhoenixConfig(port=port, grpc_port=grpc_port, working_dir=working_dir)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'ports'}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'ports'}: {e['msg']}" for e in exc.errors()
+        )
         raise ConfigError(f"agentkit phoenix: {problems}; fix --port / --grpc-port") from None
 
 
 def _print_endpoints(url: str, config: PhoenixConfig) -> None:
     typer.echo(f"Phoenix running at {url}")
-    typer.echo(f"  a project:   {url}/redirects/projects/<project name>  (e.g. {project_url(url, 'chat')})")
+    typer.echo(
+        f"  a project:   {url}/redirects/projects/<project name>  (e.g. {project_url(url, 'chat')})"
+    )
     typer.echo(f"  OTLP/HTTP:   {url}/v1/traces   OTLP/gRPC: 127.0.0.1:{config.grpc_port}")
     typer.echo(f"  log:         {config.log_file}")

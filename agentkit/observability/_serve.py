@@ -40,7 +40,7 @@ def loopback_server(*args: Any, **kwargs: Any) -> grpc.aio.Server:
 
 def main() -> None:
     """Patch gRPC, then hand over to Phoenix's CLI (arguments from ``sys.argv``)."""
-    grpc.aio.server = loopback_server  # type: ignore[assignment]
+    grpc.aio.server = loopback_server
     from phoenix.server.main import main as phoenix_main
 
     phoenix_main()

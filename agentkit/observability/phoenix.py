@@ -72,10 +72,12 @@ class PhoenixConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    port: int = Field(DEFAULT_PORT, ge=1, le=65535, description="HTTP port (UI, REST, OTLP/HTTP)")
-    grpc_port: int = Field(DEFAULT_GRPC_PORT, ge=1, le=65535, description="OTLP/gRPC port")
+    port: int = Field(
+        default=DEFAULT_PORT, ge=1, le=65535, description="HTTP port (UI, REST, OTLP/HTTP)"
+    )
+    grpc_port: int = Field(default=DEFAULT_GRPC_PORT, ge=1, le=65535, description="OTLP/gRPC port")
     working_dir: Path = Field(default_factory=default_working_dir, description="SQLite + logs")
-    startup_timeout: float = Field(90.0, gt=0, description="seconds to wait for /healthz")
+    startup_timeout: float = Field(default=90.0, gt=0, description="seconds to wait for /healthz")
 
     @model_validator(mode="after")
     def _distinct_ports(self) -> PhoenixConfig:
