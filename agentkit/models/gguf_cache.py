@@ -46,15 +46,27 @@ def converted_folder(gguf: Path) -> Path:
             f"set {CACHE_ENV} to a writable folder"
         ) from exc
     try:
-        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model.hf_quantizer.remove_quantization_config(model)
-        model.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
+        _convert(gguf, staging)
         _publish(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _convert(gguf: Path, folder: Path) -> None:
+    """Dequantize `gguf` with transformers and save model + tokenizer into `folder`."""
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    except Exception as exc:  # the GGUF parser raises struct/Key/Value errors alike
+        raise ConfigError(
+            f"local model {str(gguf)!r}: cannot read it as a GGUF checkpoint ({exc!r}); "
+            "give a complete .gguf of an architecture transformers supports (e.g. llama)"
+        ) from exc
+    model.hf_quantizer.remove_quantization_config(model)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    folder.chmod(0o755)
 
 
 def _publish(staging: Path, target: Path) -> None:
