@@ -74,7 +74,7 @@ def test_slow_start_is_a_config_error_with_the_log_tail(tmp_path: Path) -> None:
     config = PhoenixConfig(
         port=ports[0], grpc_port=ports[1], working_dir=tmp_path, startup_timeout=0.5
     )
-    with pytest.raises(ConfigError, match=r"did not answer .*/healthz within 0 s") as error:
+    with pytest.raises(ConfigError, match=r"did not answer .*/healthz within 0.5 s") as error:
         launch_phoenix(config)
     assert f"Last lines of {config.log_file}" in str(error.value)
     assert not listeners(config.port)

@@ -18,7 +18,7 @@ from agentkit.observability.phoenix import (
     is_healthy,
     launch_phoenix,
     project_url,
-    start_detached,
+    run_foreground,
     stop_phoenix,
 )
 
@@ -51,14 +51,15 @@ def phoenix_command(
         return
     typer.echo(f"starting Phoenix in {config.working_dir} (about 10 s) ...")
     if detach:
-        url, _ = start_detached(config)
-        _print_endpoints(url, config)
+        _print_endpoints(launch_phoenix(config, detach=True).url, config)
         typer.echo("running in the background; stop it with `agentkit phoenix --stop`")
         return
-    server = launch_phoenix(config)
-    _print_endpoints(server.url, config)
-    typer.echo("Ctrl-C stops it")
-    server.serve_forever()
+
+    def ready(url: str) -> None:
+        _print_endpoints(url, config)
+        typer.echo("Ctrl-C stops it")
+
+    run_foreground(config, on_ready=ready)
     typer.echo("Phoenix stopped")
 
 

@@ -8,8 +8,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import deque
+from collections.abc import Callable
 from ipaddress import ip_address
 from pathlib import Path
 from types import FrameType
@@ -119,28 +121,10 @@ class PhoenixServer:
         return self.process.pid
 
     def stop(self, timeout: float = 15.0) -> None:
-        """SIGINT (Phoenix's clean shutdown), then SIGKILL after ``timeout`` seconds."""
+        """Stop the server (see :func:`_terminate`) and drop its pid file."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            _terminate(self.pid, timeout)
         _remove_pid_file(self.config, self.pid)
-
-    def serve_forever(self) -> int:
-        """Block until the server exits; Ctrl-C, SIGTERM or SIGHUP stop it cleanly."""
-        handled = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
-        previous = {sig: signal.signal(sig, _raise_keyboard_interrupt) for sig in handled}
-        try:
-            return self.process.wait()
-        except KeyboardInterrupt:
-            self.stop()
-            return 0
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
 
 
 def launch_phoenix(config: PhoenixConfig, *, detach: bool = False) -> PhoenixServer:
@@ -174,6 +158,25 @@ def launch_phoenix(config: PhoenixConfig, *, detach: bool = False) -> PhoenixSer
     return server
 
 
+def run_foreground(config: PhoenixConfig, on_ready: Callable[[str], None]) -> None:
+    """Start Phoenix, call ``on_ready(url)``, block until it exits.
+
+    Ctrl-C, SIGTERM or SIGHUP (also during the start) stop it cleanly.
+    """
+    handled = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+    previous = {sig: signal.signal(sig, _raise_keyboard_interrupt) for sig in handled}
+    try:
+        server = launch_phoenix(config)  # stops the server itself if interrupted
+        on_ready(server.url)
+        try:
+            server.process.wait()
+        except KeyboardInterrupt:
+            server.stop()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def start_detached(config: PhoenixConfig) -> tuple[str, bool]:
     """Start a detached server unless one already answers on ``config.port``.
 
@@ -198,17 +201,40 @@ def running_pid(config: PhoenixConfig) -> int | None:
 def stop_phoenix(config: PhoenixConfig, timeout: float = 15.0) -> bool:
     """Stop the detached server of ``config.working_dir``; False if none was running."""
     pid = running_pid(config)
+    if pid is not None:
+        _terminate(pid, timeout)
     config.pid_file.unlink(missing_ok=True)
-    if pid is None:
-        return False
-    process = psutil.Process(pid)
-    process.send_signal(signal.SIGINT)
+    return pid is not None
+
+
+def _terminate(pid: int, timeout: float) -> None:
+    """SIGTERM, then SIGKILL after ``timeout`` seconds.
+
+    SIGTERM, not SIGINT: once serving, uvicorn turns either into a clean shutdown, but
+    before that Python's SIGINT handler raises KeyboardInterrupt, which is lost if it lands
+    in a finalizer (seen: "Exception ignored in ... WeakKeyDictionary"), and the server
+    then keeps running; SIGTERM's default action cannot be lost.
+    """
     try:
-        process.wait(timeout)
-    except psutil.TimeoutExpired:
-        process.kill()
-        process.wait(timeout)
-    return True
+        process = psutil.Process(pid)
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except psutil.TimeoutExpired:
+            process.kill()
+            process.wait(timeout)
+    except psutil.NoSuchProcess:
+        pass
+    _forget_phoenix_pid(pid)
+
+
+def _forget_phoenix_pid(pid: int) -> None:
+    """Remove Phoenix's own registry entry ``<tmp>/.arize-phoenix/pids/<pid>``.
+
+    Phoenix deletes it only on a clean interpreter exit, which a signal-ended server skips;
+    ``px.launch_app()`` SIGKILLs every pid listed there, so a stale entry is dangerous.
+    """
+    (Path(tempfile.gettempdir()) / ".arize-phoenix" / "pids" / str(pid)).unlink(missing_ok=True)
 
 
 def _server_env(config: PhoenixConfig) -> dict[str, str]:
@@ -244,7 +270,7 @@ def _wait_healthy(server: PhoenixServer) -> None:
             problem = f"exited with code {code} before answering {config.url}/healthz"
             raise ConfigError(_startup_message(config, problem))
         if time.monotonic() > deadline:
-            problem = f"did not answer {config.url}/healthz within {config.startup_timeout:.0f} s"
+            problem = f"did not answer {config.url}/healthz within {config.startup_timeout:g} s"
             raise ConfigError(_startup_message(config, problem))
         time.sleep(0.2)
 
@@ -274,8 +300,9 @@ def _startup_message(config: PhoenixConfig, problem: str) -> str:
     return (
         f"Phoenix server {problem}.\n"
         f"Last lines of {config.log_file}:\n{tail}"
-        "fix: read the log above; a port clash or a damaged database in "
-        f"{config.working_dir} are the usual causes (try another --working-dir)"
+        "fix: read the log above. A port clash, or a database left half-migrated by an "
+        f"interrupted first start ({config.working_dir / 'phoenix.db'}: move it away or "
+        "use another --working-dir), are the usual causes"
     )
 
 
