@@ -1,0 +1,69 @@
+"""`agentkit generate`: tokenize -> forward -> decode on the real local model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from agentkit.cli.generate import generate_command
+from agentkit.models.gguf_cache import CACHE_ENV
+from agentkit.models.inspection import greedy_steps, tokenize
+from agentkit.models.loading import shared_model
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One agentkit cache dir for the whole session (the GGUF is converted once)."""
+    path = tmp_path_factory.getbasetemp() / "agentkit-cache"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_ENV, str(path))
+        yield path
+
+
+@pytest.fixture
+def cli(model_cache: Path) -> typer.Typer:
+    app = typer.Typer()
+    app.command()(generate_command)
+    return app
+
+
+def test_generate_shows_tokens_top5_and_text(cli: typer.Typer) -> None:
+    result = CliRunner().invoke(
+        cli, ["What is the capital of France?", "--chat", "--show-tokens", "--max-tokens", "8"]
+    )
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "37 prompt tokens" in out
+    assert "4649" in out and "'<|im_start|>'" in out  # prompt ids and pieces (' France')
+    assert "top-5" in out and "' Paris'" in out
+    assert out.rstrip().splitlines()[-1] == "The capital of France is Paris."
+
+
+def test_generate_without_chat_continues_raw_text(cli: typer.Typer) -> None:
+    result = CliRunner().invoke(cli, ["The capital of France is", "--max-tokens", "2"])
+    assert result.exit_code == 0, result.output
+    assert "5 prompt tokens" in result.output
+    assert "<|im_start|>" not in result.output
+
+
+def test_greedy_steps_stop_at_end_of_turn_and_rank_top_k(model_cache: Path) -> None:
+    loaded = shared_model()
+    prompt = [t.id for t in tokenize(loaded, "What is the capital of France?", chat=True)]
+    steps = list(greedy_steps(loaded, prompt, max_new_tokens=30, top_k=5))
+    assert steps[-1].chosen.id in loaded.eos_ids and len(steps) < 30
+    for step in steps:
+        assert step.top[0][0] == step.chosen and len(step.top) == 5
+        probs = [p for _, p in step.top]
+        assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1.0001
+
+
+def test_bad_model_reference_exits_with_a_message(cli: typer.Typer) -> None:
+    result = CliRunner().invoke(cli, ["hi", "--model", "/no/such/model.gguf"])
+    assert result.exit_code == 1
+    assert "leave model unset" in result.output
