@@ -1,16 +1,20 @@
 """Pytest plugin: a session-scoped, real Phoenix server on free loopback ports.
 
-Load it with ``pytest_plugins = ["phoenix_server"]`` from ``tests/conftest.py`` or a test
-module (pytest's default ``prepend`` import mode puts ``tests/`` on ``sys.path`` while
-``tests/`` has no ``__init__.py``; if it becomes a package, use ``"tests.phoenix_server"``).
+Load it with ``pytest_plugins = ["phoenix_server"]`` in ``tests/conftest.py`` or a test module:
+pytest's default ``prepend`` import mode puts ``tests/`` on ``sys.path`` as long as ``tests/``
+has no ``__init__.py`` (if it becomes a package, the name is ``"tests.phoenix_server"``).
+Every user must spell it the same way, or the module is loaded twice under two names.
 """
 
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from typing import Any
 
+import httpx
 import pytest
 
 from agentkit.observability.phoenix import LOOPBACK, PhoenixConfig, start_detached, stop_phoenix
@@ -23,6 +27,19 @@ def free_ports(count: int) -> list[int]:
         for sock in sockets:
             sock.bind((LOOPBACK, 0))
         return [sock.getsockname()[1] for sock in sockets]
+
+
+def fetch_spans(
+    base_url: str, project: str, count: int, timeout: float = 20.0
+) -> list[dict[str, Any]]:
+    """Spans of ``project`` once at least ``count`` were ingested (Phoenix inserts in batches)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = httpx.get(f"{base_url}/v1/projects/{project}/spans", params={"limit": 100})
+        spans = response.json()["data"] if response.status_code == 200 else []
+        if len(spans) >= count or time.monotonic() > deadline:
+            return spans
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from agentkit.observability.phoenix import (
 )
 
 # Not marked `phoenix`: arize-phoenix-client's pytest plugin owns that marker name.
-pytest_plugins = [f"{__package__}.phoenix_server" if __package__ else "phoenix_server"]
+pytest_plugins = ["phoenix_server"]
 
 
 def listeners(port: int) -> list[Any]:

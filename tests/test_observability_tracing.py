@@ -6,11 +6,9 @@ import logging
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from typing import Annotated, Any, TypedDict
 
-import httpx
 import pytest
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
@@ -22,6 +20,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
 from opentelemetry.sdk.trace import TracerProvider as SDKTracerProvider
+from phoenix_server import fetch_spans
 
 from agentkit.errors import ConfigError
 from agentkit.observability import tracing
@@ -29,7 +28,7 @@ from agentkit.observability.attributes import set_current_span_attributes, span_
 from agentkit.observability.tracing import disable_tracing, enable_tracing, flush_traces
 
 # Not marked `phoenix`: arize-phoenix-client's pytest plugin owns that marker name.
-pytest_plugins = [f"{__package__}.phoenix_server" if __package__ else "phoenix_server"]
+pytest_plugins = ["phoenix_server"]
 
 USAGE = UsageMetadata(input_tokens=11, output_tokens=7, total_tokens=18)
 
@@ -88,19 +87,6 @@ def build_graph() -> CompiledStateGraph[DemoState, None, DemoState, DemoState]:
 def run_graph() -> dict[str, Any]:
     result: dict[str, Any] = build_graph().invoke({"messages": [HumanMessage("what is an otter?")]})
     return result
-
-
-def fetch_spans(
-    base_url: str, project: str, count: int, timeout: float = 20.0
-) -> list[dict[str, Any]]:
-    """Spans of ``project`` once at least ``count`` were ingested (Phoenix inserts in batches)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        response = httpx.get(f"{base_url}/v1/projects/{project}/spans", params={"limit": 100})
-        spans = response.json()["data"] if response.status_code == 200 else []
-        if len(spans) >= count or time.monotonic() > deadline:
-            return spans
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
