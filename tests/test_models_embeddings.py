@@ -14,7 +14,7 @@ pytestmark = pytest.mark.model
 
 
 def _cosine(a: list[float], b: list[float]) -> float:
-    return sum(x * y for x, y in zip(a, b))  # vectors are unit length
+    return sum(x * y for x, y in zip(a, b, strict=True))  # vectors are unit length
 
 
 def test_embeddings_are_384_dim_normalized_and_meaningful() -> None:

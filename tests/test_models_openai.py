@@ -61,7 +61,7 @@ def openai_app(requests: list[dict[str, Any]]) -> FastAPI:
         async def events() -> AsyncIterator[str]:
             chunk = {**base, "object": "chat.completion.chunk"}
             for i, word in enumerate(text.split(" ")):
-                delta = {"role": "assistant", "content": word} if i == 0 else {"content": " " + word}
+                delta = {"content": word if i == 0 else " " + word}
                 choice = {"index": 0, "delta": delta, "finish_reason": None}
                 yield f"data: {json.dumps({**chunk, 'choices': [choice]})}\n\n"
             done = {"index": 0, "delta": {}, "finish_reason": "stop"}

@@ -48,7 +48,9 @@ def generate_command(
     for number, step in enumerate(greedy_steps(loaded, [t.id for t in tokens], max_tokens), 1):
         chosen.append(step.chosen.id)
         top = "  ".join(f"{t.text!r} {p:.2f}" for t, p in step.top)
-        steps.add_row(str(number), str(step.chosen.id), repr(step.chosen.text), f"{step.probability:.2f}", top)
+        steps.add_row(
+            str(number), str(step.chosen.id), repr(step.chosen.text), f"{step.probability:.2f}", top
+        )
     console.print(steps)
     console.print("[bold]3. decode[/]")
     console.print(decode(loaded, chosen), markup=False, highlight=False)

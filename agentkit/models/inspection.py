@@ -51,7 +51,7 @@ def greedy_steps(
     for step in range(max_new_tokens):
         probs = torch.softmax(logits[0], dim=-1)
         values, indices = probs.topk(top_k)
-        top = [(token(loaded, int(i)), float(p)) for p, i in zip(values, indices)]
+        top = [(token(loaded, int(i)), float(p)) for p, i in zip(values, indices, strict=True)]
         chosen, probability = top[0]
         yield Step(chosen, probability, top)
         if chosen.id in loaded.eos_ids or step + 1 == max_new_tokens:

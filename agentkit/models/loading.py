@@ -6,7 +6,7 @@ import importlib.util
 import threading
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -122,7 +122,7 @@ def shared_model(model: str | None = None, quantize: bool = False) -> LoadedMode
         return _shared(model, quantize)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _shared(model: str | None, quantize: bool) -> LoadedModel:
     return load_model(model, quantize)
 

@@ -6,9 +6,18 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
+from langchain_core.language_models import (
+    BaseChatModel,
+    LangSmithParams,
+    LanguageModelInput,
+)
 from langchain_core.language_models.chat_models import generate_from_stream
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, UsageMetadata
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    UsageMetadata,
+)
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import Field, model_validator
 
@@ -19,8 +28,6 @@ from agentkit.models.decoding import generate_tokens
 from agentkit.models.loading import LoadedModel, shared_model
 from agentkit.models.prompting import render_prompt
 from agentkit.models.scoring import continuation_log_likelihoods
-
-_CALL_OPTIONS = frozenset({"max_tokens", "temperature"})
 
 
 class LocalChatModel(BaseChatModel):
@@ -98,7 +105,7 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        max_tokens, temperature = self._call_options(kwargs)
+        max_tokens, temperature = self._sampling(**kwargs)
         loaded = self.loaded
         prompt = self.prompt_ids(messages)
         completion = Completion(loaded.tokenizer, loaded.eos_ids, stop or [], max_tokens)
@@ -131,17 +138,18 @@ class LocalChatModel(BaseChatModel):
         inputs: Sequence[LanguageModelInput],
         *,
         stop: list[str] | None = None,
-        **kwargs: Any,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
     ) -> list[AIMessage]:
         """Generate for many prompts at once (one left-padded batch), one reply each."""
-        max_tokens, temperature = self._call_options(kwargs)
+        max_tokens, temperature = self._sampling(max_tokens, temperature)
         loaded = self.loaded
         prompts = [self.prompt_ids(self._convert_input(i).to_messages()) for i in inputs]
         completions = [
             Completion(loaded.tokenizer, loaded.eos_ids, stop or [], max_tokens) for _ in prompts
         ]
         for tokens in generate_tokens(loaded, prompts, max_tokens, temperature):
-            for completion, token in zip(completions, tokens):
+            for completion, token in zip(completions, tokens, strict=True):
                 if not completion.finished:
                     completion.add(token)
             if all(c.finished for c in completions):
@@ -152,7 +160,7 @@ class LocalChatModel(BaseChatModel):
                 usage_metadata=_usage(len(p), c),
                 response_metadata=self._response_metadata(c),
             )
-            for p, c in zip(prompts, completions)
+            for p, c in zip(prompts, completions, strict=True)
         ]
 
     def score_options(self, messages: LanguageModelInput, options: Sequence[str]) -> list[float]:
@@ -165,16 +173,22 @@ class LocalChatModel(BaseChatModel):
         scores = self.score_options(messages, options)
         return options[max(range(len(options)), key=scores.__getitem__)]
 
-    def _call_options(self, kwargs: dict[str, Any]) -> tuple[int, float]:
-        unknown = sorted(set(kwargs) - _CALL_OPTIONS)
-        if unknown:
+    def _sampling(
+        self, max_tokens: int | None = None, temperature: float | None = None, **unsupported: Any
+    ) -> tuple[int, float]:
+        """Per-call `max_tokens` / `temperature`, defaulting to the instance's."""
+        if unsupported:
             raise TypeError(
-                f"LocalChatModel got unsupported call options {unknown}; "
-                f"supported: {sorted(_CALL_OPTIONS)}"
+                f"LocalChatModel got unsupported call options {sorted(unsupported)}; "
+                "supported: max_tokens, temperature"
             )
-        return kwargs.get("max_tokens", self.max_tokens), kwargs.get(
-            "temperature", self.temperature
-        )
+        max_tokens = self.max_tokens if max_tokens is None else max_tokens
+        temperature = self.temperature if temperature is None else temperature
+        if max_tokens < 1 or temperature < 0:
+            raise ValueError(
+                f"need max_tokens >= 1 and temperature >= 0, got {max_tokens} and {temperature}"
+            )
+        return max_tokens, temperature
 
     def _response_metadata(self, completion: Completion) -> dict[str, Any]:
         return {"model_name": self.loaded.name, "finish_reason": completion.finish_reason}

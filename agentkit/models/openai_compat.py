@@ -7,6 +7,7 @@ import os
 from urllib.parse import urlparse
 
 from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
 
 from agentkit.errors import ConfigError
 from agentkit.models.config import ChatModelConfig
@@ -48,12 +49,12 @@ def is_local_url(url: str) -> bool:
     return address.is_loopback or address.is_private
 
 
-def _api_key(config: ChatModelConfig) -> str:
+def _api_key(config: ChatModelConfig) -> SecretStr:
     key = os.environ.get(config.api_key_env)
     if key:
-        return key
+        return SecretStr(key)
     if config.base_url is not None and is_local_url(config.base_url):
-        return PLACEHOLDER_KEY
+        return SecretStr(PLACEHOLDER_KEY)
     where = config.base_url or "the OpenAI API"
     raise ConfigError(
         f"chat model (provider openai, model {config.model!r}): environment variable "

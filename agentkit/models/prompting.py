@@ -13,7 +13,13 @@ from agentkit.errors import ConfigError
 
 Turn = dict[str, str]
 
-_ROLES = {"system": "system", "human": "user", "ai": "assistant", "tool": "tool", "function": "tool"}
+_ROLES = {
+    "system": "system",
+    "human": "user",
+    "ai": "assistant",
+    "tool": "tool",
+    "function": "tool",
+}
 
 
 def render_prompt(tokenizer: PreTrainedTokenizerBase, messages: Sequence[BaseMessage]) -> str:
@@ -61,7 +67,7 @@ def safe_turns(messages: Sequence[BaseMessage]) -> list[Turn]:
 
 def message_text(message: BaseMessage) -> str:
     """The message's text, with an AI message's tool calls appended as JSON lines."""
-    text = message.text
+    text = str(message.text)
     if isinstance(message, AIMessage) and message.tool_calls:
         calls = [
             json.dumps({"name": call["name"], "arguments": call["args"]})

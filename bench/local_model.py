@@ -1,0 +1,81 @@
+"""Local model speed on this machine: load (cold GGUF conversion vs warm cache) and
+greedy generation throughput at batch 1, batch 8 and batch 1 with int8 quantization.
+
+Run: .venv/bin/python bench/local_model.py   (about 1-2 minutes on 2 CPU cores)"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import torch
+from rich.console import Console
+from rich.table import Table
+
+from agentkit.models import LocalChatModel
+from agentkit.models.gguf_cache import CACHE_ENV
+from agentkit.models.loading import load_model
+
+NEW_TOKENS = 64
+PROMPTS = [
+    "Write a long story about a dragon who learns to cook.",
+    "Explain in detail how photosynthesis works.",
+    "Describe the history of the Roman Empire.",
+    "Write a long poem about the sea at night.",
+    "Explain why the sky is blue, step by step.",
+    "Describe a day in the life of a medieval farmer.",
+    "Explain how airplanes fly, with examples.",
+    "Write a detailed guide to growing tomatoes.",
+]
+
+T = TypeVar("T")
+
+
+def timed(work: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, float]:
+    """Run `work(*args, **kwargs)` once; return its result and the wall time in seconds."""
+    started = time.perf_counter()
+    result = work(*args, **kwargs)
+    return result, time.perf_counter() - started
+
+
+def throughput(chat: LocalChatModel, batch_size: int) -> tuple[float, int]:
+    """Generated tokens per second over PROMPTS in batches of `batch_size`."""
+    chat.generate_batch(PROMPTS[:1], max_tokens=4)  # warm-up
+    tokens, seconds = 0, 0.0
+    for start in range(0, len(PROMPTS), batch_size):
+        batch = PROMPTS[start : start + batch_size]
+        replies, elapsed = timed(chat.generate_batch, batch, max_tokens=NEW_TOKENS)
+        tokens += sum(r.usage_metadata["output_tokens"] for r in replies)
+        seconds += elapsed
+    return tokens / seconds, tokens
+
+
+def main() -> None:
+    console = Console()
+    table = Table("measurement", "value", "notes", title="SmolLM2-135M-Instruct on CPU")
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="agentkit-bench-") as cache:
+        os.environ[CACHE_ENV] = cache
+        _, cold = timed(load_model)
+        _, warm = timed(load_model)
+        table.add_row("load, cold", f"{cold:.1f} s", "GGUF read + dequantize + save (fresh cache)")
+        table.add_row("load, warm", f"{warm:.2f} s", "from the cached safetensors copy")
+        for label, chat, batch in (
+            ("greedy, batch 1", LocalChatModel(), 1),
+            ("greedy, batch 8", LocalChatModel(), 8),
+            ("greedy, batch 1, quantize=True", LocalChatModel(quantize=True), 1),
+        ):
+            rate, tokens = throughput(chat, batch)
+            table.add_row(label, f"{rate:.1f} tok/s", f"{tokens} tokens, {len(PROMPTS)} prompts")
+    table.caption = (
+        f"{NEW_TOKENS} new tokens max per prompt; torch threads {torch.get_num_threads()}; "
+        f"load average {load_before:.2f} -> {os.getloadavg()[0]:.2f}"
+    )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
