@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from agentkit.cli.generate import generate_command
 from agentkit.cli.graph import graph_app
 from agentkit.cli.nodes import nodes_command
 from agentkit.cli.phoenix import phoenix_command
@@ -20,6 +21,7 @@ app.command("run")(run_command)
 app.add_typer(graph_app, name="graph")
 app.command("nodes")(nodes_command)
 app.command("phoenix")(phoenix_command)
+app.command("generate")(generate_command)
 
 
 def main() -> None:
