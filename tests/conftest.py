@@ -10,6 +10,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 REPO = Path(__file__).resolve().parents[1]
+pytest_plugins = ["phoenix_server"]
 
 
 @pytest.fixture(autouse=True)

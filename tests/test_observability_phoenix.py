@@ -22,7 +22,6 @@ from agentkit.observability.phoenix import (
 )
 
 # Not marked `phoenix`: arize-phoenix-client's pytest plugin owns that marker name.
-pytest_plugins = ["phoenix_server"]
 
 
 def listeners(port: int) -> list[Any]:

@@ -27,8 +27,6 @@ from agentkit.observability import tracing
 from agentkit.observability.attributes import set_current_span_attributes, span_attributes
 from agentkit.observability.tracing import disable_tracing, enable_tracing, flush_traces
 
-# Not marked `phoenix`: arize-phoenix-client's pytest plugin owns that marker name.
-pytest_plugins = ["phoenix_server"]
 
 USAGE = UsageMetadata(input_tokens=11, output_tokens=7, total_tokens=18)
 

@@ -1,0 +1,122 @@
+"""The real local model through the predefined graphs, traced into a real Phoenix server."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from langchain_core.messages import AIMessage
+
+from agentkit import load_graph, run_graph
+from agentkit.observability.tracing import disable_tracing, flush_traces
+from phoenix_server import fetch_spans
+
+REPO = Path(__file__).resolve().parents[1]
+TRACED = """\
+name: traced_calc
+input: question
+output: answer
+state: {question: str, result: str, answer: messages}
+resources:
+  llm: {kind: chat_model, max_tokens: 16}
+nodes:
+  calc: {kind: tool, tool: calculator, from_state: {expression: question}, output: result}
+  explain: {kind: llm, llm: llm, prompt: "{question} = {result}. Say that in one sentence.", output: answer}
+edges: [[START, calc], [calc, explain], [explain, END]]
+"""
+CALC_ONLY = """\
+name: calc_only
+input: question
+output: result
+state: {question: str, result: str}
+nodes:
+  calc: {kind: tool, tool: calculator, from_state: {expression: question}, output: result}
+edges: [[START, calc], [calc, END]]
+"""
+
+
+def test_router_demo_routes_and_answers_with_the_local_model() -> None:
+    graph = load_graph(REPO / "graphs" / "router_demo.yaml", workspace=REPO)
+    math = graph.invoke({"question": "What is 25 times 4?"})
+    general = graph.invoke({"question": "Who painted the Mona Lisa?"})
+    assert math["route"] == "math" and general["route"] == "general"
+    assert math["answer"].strip() and general["answer"].strip()
+
+
+def test_chat_remembers_within_a_thread_and_counts_tokens(workspace: Path) -> None:
+    chat = shutil.copy(REPO / "graphs" / "chat.yaml", workspace / "chat.yaml")
+    first = run_graph(chat, "Hi! My name is Ana.", thread_id="ana", trace=False)
+    second = run_graph(chat, "What is my name?", thread_id="ana", trace=False)
+    messages = second.state["messages"]
+    assert [m.type for m in messages] == ["human", "ai", "human", "ai"]
+    assert messages[1].text == first.answer and messages[3].text == second.answer
+    for reply in (messages[1], messages[3]):
+        usage = reply.usage_metadata
+        assert 0 < usage["output_tokens"] <= 96
+        assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
+    assert messages[3].usage_metadata["input_tokens"] > messages[1].usage_metadata["input_tokens"]
+    other = run_graph(chat, "Hello.", thread_id="someone-else", trace=False)
+    assert len(other.state["messages"]) == 2
+
+
+def test_run_is_traced_into_phoenix(phoenix_server: str, workspace: Path, monkeypatch: pytest.MonkeyPatch,
+                                    write_graph: Callable[..., Path]) -> None:
+    (workspace / "tools").mkdir()
+    shutil.copy(REPO / "tools" / "calculator.py", workspace / "tools")
+    monkeypatch.setenv("PHOENIX_COLLECTOR_ENDPOINT", phoenix_server)
+    try:
+        result = run_graph(write_graph(TRACED), "6 * 7")
+        assert result.traced and result.state["result"] == "42"
+        assert flush_traces()
+    finally:
+        disable_tracing()
+    spans = {span["name"]: span for span in fetch_spans(phoenix_server, "traced_calc", count=5)}
+    assert set(spans) == {"traced_calc", "calc", "calculator", "explain", "LocalChatModel"}
+    by_id = {span["context"]["span_id"]: name for name, span in spans.items()}
+    parent = {name: by_id.get(span["parent_id"]) for name, span in spans.items()}
+    assert parent == {"traced_calc": None, "calc": "traced_calc", "explain": "traced_calc",
+                      "calculator": "calc", "LocalChatModel": "explain"}
+    kinds = {name: span["span_kind"] for name, span in spans.items()}
+    assert kinds == {"traced_calc": "CHAIN", "calc": "CHAIN", "explain": "CHAIN",
+                     "calculator": "TOOL", "LocalChatModel": "LLM"}
+    reply: AIMessage = result.state["answer"][-1]
+    llm = spans["LocalChatModel"]["attributes"]
+    assert llm["llm.token_count.prompt"] == reply.usage_metadata["input_tokens"]
+    assert llm["llm.token_count.completion"] == reply.usage_metadata["output_tokens"]
+    assert llm["llm.token_count.total"] == reply.usage_metadata["total_tokens"]
+    assert llm["llm.input_messages.0.message.content"] == "6 * 7 = 42. Say that in one sentence."
+    assert spans["calculator"]["attributes"]["output.value"] == "42"
+
+
+def test_unreachable_phoenix_warns_once_and_the_run_completes(
+    workspace: Path, write_graph: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (workspace / "tools").mkdir()
+    shutil.copy(REPO / "tools" / "calculator.py", workspace / "tools")
+    path = write_graph(CALC_ONLY)
+    env = {"PATH": "/usr/bin:/bin", "AGENTKIT_WORKSPACE": str(workspace), "PHOENIX_COLLECTOR_ENDPOINT": "http://127.0.0.1:9"}
+    done = subprocess.run([sys.executable, "-m", "agentkit", "run", str(path), "-i", "2+2"],
+                          capture_output=True, text=True, env=env, cwd=workspace, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "4"
+    assert done.stderr.count("Phoenix not reachable") == 1
+
+
+def _readme_python_blocks() -> list[str]:
+    text = (REPO / "README.md").read_text()
+    return [textwrap.dedent(block) for block in re.findall(r"^ *```python\n(.*?)^ *```", text, re.S | re.M)]
+
+
+@pytest.mark.parametrize("index", range(len(_readme_python_blocks())))
+def test_readme_python_examples_run(index: int, tmp_path: Path) -> None:
+    script = tmp_path / "example.py"
+    script.write_text(_readme_python_blocks()[index])
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "AGENTKIT_WORKSPACE": str(REPO)}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
