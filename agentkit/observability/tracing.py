@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import warnings
 
 from openinference.instrumentation import TracerProvider
 from openinference.instrumentation.langchain import LangChainInstrumentor
@@ -30,6 +31,8 @@ FLUSH_TIMEOUT_MS = 5_000
 # that outlives its Phoenix waits at exit. A local Phoenix answers in milliseconds.
 EXPORT_TIMEOUT = 3.0
 _log = logging.getLogger(__name__)
+# openinference calls the deprecated `message.text()`; the warning is theirs, not the user's.
+warnings.filterwarnings("ignore", message=r"Calling \.text\(\) as a method", module=r"openinference\.")
 
 
 class _TracingState:
