@@ -120,3 +120,18 @@ def test_readme_python_examples_run(index: int, tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "AGENTKIT_WORKSPACE": str(REPO)}
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_route_by_llm_choice_with_the_local_model() -> None:
+    from agentkit import make_node
+    from agentkit.models import ChatModelConfig, get_chat_model
+
+    route = make_node("route", by="llm", input="question", llm=get_chat_model(ChatModelConfig()), routes={
+        "weather": ["questions about weather, temperature, rain or forecasts"],
+        "math": ["arithmetic and calculations with numbers"],
+        "greeting": ["hello, hi, small talk"],
+    })
+    chosen = {q: route({"question": q}, {})["route"] for q in
+              ("Will it rain in Paris tomorrow?", "What is 17 times 23?", "Good morning!")}
+    assert chosen == {"Will it rain in Paris tomorrow?": "weather", "What is 17 times 23?": "math",
+                      "Good morning!": "greeting"}

@@ -80,20 +80,22 @@ def _walk(annotation: Any, value: Any, path: tuple[str | int, ...]) -> Iterator[
             yield path + sub_path, name, ref
 
 
+def refs_in(annotation: Any) -> list[Ref]:
+    """The references an annotation carries, at any depth (`Channel | None`, `dict[str, Channel]`)."""
+    found: list[Ref] = []
+    if get_origin(annotation) is Annotated:
+        found += [m for m in get_args(annotation)[1:] if isinstance(m, (ChannelRef, ResourceRef, ToolRef))]
+    for arg in get_args(annotation):
+        found += refs_in(arg)
+    return found
+
+
 def describe_ref(annotation: Any) -> str | None:
     """A short note for `agentkit nodes`: what a field's value refers to."""
-    for arg in _annotated_metadata(annotation):
-        if isinstance(arg, ChannelRef):
+    for ref in refs_in(annotation):
+        if isinstance(ref, ChannelRef):
             return "state channel"
-        if isinstance(arg, ResourceRef):
-            return f"resource ({arg.kind})"
-        if isinstance(arg, ToolRef):
-            return "tool"
+        if isinstance(ref, ResourceRef):
+            return f"resource ({ref.kind})"
+        return "tool"
     return None
-
-
-def _annotated_metadata(annotation: Any) -> Iterator[Any]:
-    if get_origin(annotation) is Annotated:
-        yield from get_args(annotation)[1:]
-    for arg in get_args(annotation):
-        yield from _annotated_metadata(arg)

@@ -11,7 +11,7 @@ from langchain_core.tools import BaseTool
 from pydantic import ValidationError
 
 from agentkit.engine.context import NodeContext
-from agentkit.engine.refs import ResourceRef
+from agentkit.engine.refs import ResourceRef, refs_in
 from agentkit.engine.registry import NodeFunction, Registry, registry as default_registry
 from agentkit.engine.resources import ResourcePool
 from agentkit.errors import ConfigError, suggest
@@ -38,7 +38,8 @@ def make_node(
     provided = dict(resources or {})
     for name, field in node_kind.params_model.model_fields.items():
         value = params.get(name)
-        if value is not None and not isinstance(value, str) and any(isinstance(m, ResourceRef) for m in field.metadata):
+        is_resource = any(isinstance(ref, ResourceRef) for ref in refs_in(field.rebuild_annotation()))
+        if value is not None and not isinstance(value, str) and is_resource:
             provided[name] = value
             params[name] = name
     try:
