@@ -1,5 +1,6 @@
 """Local model speed on this machine: load (cold GGUF conversion vs warm cache) and
-greedy generation throughput at batch 1, batch 8 and batch 1 with int8 quantization.
+greedy generation throughput at batch 1, batch 8 and batch 1 with int8 quantization,
+side by side with transformers' own `generate()` on the same prompts.
 
 Run: .venv/bin/python bench/local_model.py   (about 1-2 minutes on 2 CPU cores)"""
 
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import torch
+from langchain_core.messages import HumanMessage
 from rich.console import Console
 from rich.table import Table
 
@@ -53,6 +55,25 @@ def throughput(chat: LocalChatModel, batch_size: int) -> tuple[float, int]:
     return tokens / seconds, tokens
 
 
+def peer_throughput(chat: LocalChatModel, batch_size: int) -> tuple[float, int]:
+    """The peer: transformers' own `generate()` on the same chat prompts, greedy, left-padded."""
+    loaded = chat.loaded
+    loaded.tokenizer.padding_side = "left"
+    tokens, seconds = 0, 0.0
+    for start in range(0, len(PROMPTS), batch_size):
+        ids = [chat.prompt_ids([HumanMessage(p)]) for p in PROMPTS[start : start + batch_size]]
+        batch = loaded.tokenizer.pad({"input_ids": ids}, return_tensors="pt")
+        with torch.no_grad():
+            out, elapsed = timed(loaded.model.generate, **batch, max_new_tokens=NEW_TOKENS, do_sample=False,
+                                 pad_token_id=loaded.pad_id)
+        new = out[:, batch["input_ids"].shape[1]:]
+        for row in new.tolist():
+            ended = [i for i, t in enumerate(row) if t in loaded.eos_ids]
+            tokens += ended[0] + 1 if ended else len(row)
+        seconds += elapsed
+    return tokens / seconds, tokens
+
+
 def main() -> None:
     console = Console()
     table = Table("measurement", "value", "notes", title="SmolLM2-135M-Instruct on CPU")
@@ -63,12 +84,15 @@ def main() -> None:
         _, warm = timed(load_model)
         table.add_row("load, cold", f"{cold:.1f} s", "GGUF read + dequantize + save (fresh cache)")
         table.add_row("load, warm", f"{warm:.2f} s", "from the cached safetensors copy")
-        for label, chat, batch in (
-            ("greedy, batch 1", LocalChatModel(), 1),
-            ("greedy, batch 8", LocalChatModel(), 8),
-            ("greedy, batch 1, quantize=True", LocalChatModel(quantize=True), 1),
+        chat = LocalChatModel()
+        for label, measure, model, batch in (
+            ("agentkit greedy, batch 1", throughput, chat, 1),
+            ("transformers generate(), batch 1", peer_throughput, chat, 1),
+            ("agentkit greedy, batch 8", throughput, chat, 8),
+            ("transformers generate(), batch 8", peer_throughput, chat, 8),
+            ("agentkit greedy, batch 1, quantize=True", throughput, LocalChatModel(quantize=True), 1),
         ):
-            rate, tokens = throughput(chat, batch)
+            rate, tokens = measure(model, batch)
             table.add_row(label, f"{rate:.1f} tok/s", f"{tokens} tokens, {len(PROMPTS)} prompts")
     table.caption = (
         f"{NEW_TOKENS} new tokens max per prompt; torch threads {torch.get_num_threads()}; "
