@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from agentkit.models.gguf_cache import CACHE_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 pytest_plugins = ["phoenix_server"]
@@ -32,6 +34,16 @@ def write_graph(workspace: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One agentkit cache dir for the whole session (the GGUF is converted once), so
+    tests never write to the user's ~/.cache; subprocesses inherit it from the env."""
+    path = tmp_path_factory.getbasetemp() / "agentkit-cache"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_ENV, str(path))
+        yield path
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from langchain_core.messages import AIMessage
 
 from agentkit import load_graph, run_graph
+from agentkit.models.gguf_cache import CACHE_ENV
 from agentkit.observability.tracing import disable_tracing, flush_traces
 from phoenix_server import fetch_spans
 
@@ -100,7 +102,8 @@ def test_unreachable_phoenix_warns_once_and_the_run_completes(
     (workspace / "tools").mkdir()
     shutil.copy(REPO / "tools" / "calculator.py", workspace / "tools")
     path = write_graph(CALC_ONLY)
-    env = {"PATH": "/usr/bin:/bin", "AGENTKIT_WORKSPACE": str(workspace), "PHOENIX_COLLECTOR_ENDPOINT": "http://127.0.0.1:9"}
+    env = {"PATH": "/usr/bin:/bin", "AGENTKIT_WORKSPACE": str(workspace), "PHOENIX_COLLECTOR_ENDPOINT": "http://127.0.0.1:9",
+           CACHE_ENV: os.environ[CACHE_ENV]}
     done = subprocess.run([sys.executable, "-m", "agentkit", "run", str(path), "-i", "2+2"],
                           capture_output=True, text=True, env=env, cwd=workspace, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -117,7 +120,7 @@ def _readme_python_blocks() -> list[str]:
 def test_readme_python_examples_run(index: int, tmp_path: Path) -> None:
     script = tmp_path / "example.py"
     script.write_text(_readme_python_blocks()[index])
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "AGENTKIT_WORKSPACE": str(REPO)}
+    env = {"PATH": "/usr/bin:/bin", "AGENTKIT_WORKSPACE": str(REPO), CACHE_ENV: os.environ[CACHE_ENV]}
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
 

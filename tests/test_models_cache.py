@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,15 +15,6 @@ from agentkit.models.gguf_cache import CACHE_ENV, _publish, cached_folder_for, c
 from agentkit.models.loading import default_gguf_path, load_model
 
 pytestmark = pytest.mark.model
-
-
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One agentkit cache dir for the whole session (the GGUF is converted once)."""
-    path = tmp_path_factory.getbasetemp() / "agentkit-cache"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(CACHE_ENV, str(path))
-        yield path
 
 
 def test_conversion_is_cached_and_reused(model_cache: Path) -> None:

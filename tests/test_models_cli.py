@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,20 +9,10 @@ import typer
 from typer.testing import CliRunner
 
 from agentkit.cli.generate import generate_command
-from agentkit.models.gguf_cache import CACHE_ENV
 from agentkit.models.inspection import greedy_steps, tokenize
 from agentkit.models.loading import shared_model
 
 pytestmark = pytest.mark.model
-
-
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One agentkit cache dir for the whole session (the GGUF is converted once)."""
-    path = tmp_path_factory.getbasetemp() / "agentkit-cache"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(CACHE_ENV, str(path))
-        yield path
 
 
 @pytest.fixture

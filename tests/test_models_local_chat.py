@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,22 +19,12 @@ from langchain_core.messages import (
 
 from agentkit.errors import ConfigError
 from agentkit.models import ChatModelConfig, LocalChatModel, get_chat_model
-from agentkit.models.gguf_cache import CACHE_ENV
 from agentkit.models.prompting import render_prompt, safe_turns, to_turns
 
 pytestmark = pytest.mark.model
 
 CAPITAL = [HumanMessage("What is the capital of France?")]
 COUNT = [HumanMessage("List the numbers 1 to 7 separated by commas.")]
-
-
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One agentkit cache dir for the whole session (the GGUF is converted once)."""
-    path = tmp_path_factory.getbasetemp() / "agentkit-cache"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(CACHE_ENV, str(path))
-        yield path
 
 
 @pytest.fixture(scope="session")
