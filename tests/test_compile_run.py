@@ -48,8 +48,8 @@ nodes:
     input: question
     routes: {math: [sum, plus], loud: [shout]}
     default: chat
-  math: {kind: llm, llm: llm, prompt: "Compute {question}", output: answer}
-  chat: {kind: llm, llm: llm, system: "Be brief.", prompt: "{question}", output: answer}
+  math: {kind: llm, llm: llm, template: "Compute {question}", output: answer}
+  chat: {kind: llm, llm: llm, system: "Be brief.", template: "{question}", output: answer}
   loud: {kind: tool, tool: shout, from_state: {text: question}, output: answer}
 edges:
   - [START, classify]

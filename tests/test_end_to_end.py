@@ -16,6 +16,7 @@ from langchain_core.messages import AIMessage
 
 from agentkit import load_graph, run_graph
 from agentkit.models.gguf_cache import CACHE_ENV
+from agentkit.prompts import Prompt
 from agentkit.observability.tracing import disable_tracing, flush_traces
 from phoenix_server import fetch_spans
 
@@ -29,7 +30,7 @@ resources:
   llm: {kind: chat_model, max_tokens: 16}
 nodes:
   calc: {kind: tool, tool: calculator, from_state: {expression: question}, output: result}
-  explain: {kind: llm, llm: llm, prompt: "{question} = {result}. Say that in one sentence.", output: answer}
+  explain: {kind: llm, llm: llm, template: "{question} = {result}. Say that in one sentence.", output: answer}
 edges: [[START, calc], [calc, explain], [explain, END]]
 """
 CALC_ONLY = """\
@@ -94,6 +95,8 @@ def test_run_is_traced_into_phoenix(phoenix_server: str, workspace: Path, monkey
     assert llm["llm.token_count.total"] == reply.usage_metadata["total_tokens"]
     assert llm["llm.input_messages.0.message.content"] == "6 * 7 = 42. Say that in one sentence."
     assert spans["calculator"]["attributes"]["output.value"] == "42"
+    inline = Prompt(name="explain", template="{question} = {result}. Say that in one sentence.")
+    assert llm["llm.prompt_template.version"] == inline.ref
 
 
 def test_unreachable_phoenix_warns_once_and_the_run_completes(

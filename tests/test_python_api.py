@@ -28,9 +28,9 @@ def router_demo_in_code() -> GraphBuilder:
         .node("classify", "route", by="embedding", input="question", embeddings="embedder", threshold=0.35,
               routes={"math": math, "general": general}, default="general")
         .node("math", "llm", llm="llm", system="You are a careful math tutor. Answer with the result first, "
-              "then one short line of working.", prompt="{question}", output="answer")
+              "then one short line of working.", template="{question}", output="answer")
         .node("general", "llm", llm="llm", system="You are a helpful assistant. Answer in one or two short "
-              "sentences.", prompt="{question}", output="answer")
+              "sentences.", template="{question}", output="answer")
         .edge("START", "classify")
         .routes("classify", {"math": "math", "general": "general"})
         .edge("math", "END")
@@ -49,7 +49,7 @@ def test_builder_compiles_with_resources_given_in_code(scripted_llm: Any) -> Non
     graph = (
         GraphBuilder("echo", input="question", output="answer")
         .channel("question", "str").channel("answer", "str")
-        .node("reply", "llm", llm="llm", prompt="Say: {question}", output="answer")
+        .node("reply", "llm", llm="llm", template="Say: {question}", output="answer")
         .edge("START", "reply").edge("reply", "END")
         .compile(resources={"llm": scripted_llm("said it")})
     )

@@ -17,7 +17,7 @@ state:
   question: str
   answer: {type: str, description: the reply}
 nodes:
-  reply: {kind: llm, llm: llm, prompt: "{question}", output: answer}
+  reply: {kind: llm, llm: llm, template: "{question}", output: answer}
 edges:
   - [START, reply]
   - [reply, END]
@@ -37,7 +37,7 @@ def test_inline_node_params_and_shorthand_channels(tmp_path: Path) -> None:
     path.write_text(MINIMAL)
     spec = load_spec(path)
     assert spec.nodes["reply"].kind == "llm"
-    assert spec.nodes["reply"].params == {"llm": "llm", "prompt": "{question}", "output": "answer"}
+    assert spec.nodes["reply"].params == {"llm": "llm", "template": "{question}", "output": "answer"}
     assert spec.state["question"].type == "str"
     assert spec.state["answer"].description == "the reply"
     assert spec.input_channel == "question" and spec.output_channel == "answer"
@@ -102,7 +102,7 @@ def test_graphspec_in_code_equals_file(tmp_path: Path) -> None:
     in_code = GraphSpec(
         name="tiny",
         state={"question": "str", "answer": {"type": "str", "description": "the reply"}},
-        nodes={"reply": {"kind": "llm", "llm": "llm", "prompt": "{question}", "output": "answer"}},
+        nodes={"reply": {"kind": "llm", "llm": "llm", "template": "{question}", "output": "answer"}},
         edges=[["START", "reply"], ["reply", "END"]],
     )
     assert in_code == load_spec(path)

@@ -25,8 +25,8 @@ nodes:
     input: question
     routes: {math: [sum, plus], chat: [hello]}
     default: chat
-  math: {kind: llm, llm: llm, prompt: "Compute {question}", output: answer}
-  chat: {kind: llm, llm: llm, prompt: "{question}", output: answer}
+  math: {kind: llm, llm: llm, template: "Compute {question}", output: answer}
+  chat: {kind: llm, llm: llm, template: "{question}", output: answer}
 edges:
   - [START, classify]
   - from: classify
@@ -94,7 +94,7 @@ def test_routes_from_a_node_that_sets_no_label(problems: Callable[..., list[str]
 
 
 def test_unreachable_node(problems: Callable[..., list[str]]) -> None:
-    (found,) = problems("nodes:\n", "nodes:\n  lonely: {kind: llm, llm: llm, prompt: hi, output: answer}\n")
+    (found,) = problems("nodes:\n", "nodes:\n  lonely: {kind: llm, llm: llm, template: hi, output: answer}\n")
     assert "graph.yaml:8: nodes.lonely: node 'lonely' is unreachable from START" in found
 
 
@@ -113,7 +113,7 @@ def test_loop_without_bound_and_with(problems: Callable[..., list[str]]) -> None
 
 
 def test_unknown_resource(problems: Callable[..., list[str]]) -> None:
-    (found,) = problems("{kind: llm, llm: llm, prompt: \"Compute", "{kind: llm, llm: lm, prompt: \"Compute")
+    (found,) = problems("{kind: llm, llm: llm, template: \"Compute", "{kind: llm, llm: lm, template: \"Compute")
     assert "nodes.math.llm: resource 'lm' is not declared" in found and "did you mean 'llm'" in found
 
 
@@ -128,15 +128,15 @@ def test_unknown_resource_kind_and_param(problems: Callable[..., list[str]]) -> 
 
 
 def test_unknown_tool(problems: Callable[..., list[str]]) -> None:
-    (found,) = problems("  chat: {kind: llm, llm: llm, prompt: \"{question}\", output: answer}",
+    (found,) = problems("  chat: {kind: llm, llm: llm, template: \"{question}\", output: answer}",
                         "  chat: {kind: tool, tool: calculater, output: answer}")
     assert "nodes.chat.tool: unknown tool 'calculater'" in found and "tools" in found
 
 
 def test_undeclared_channel_and_template_placeholder(problems: Callable[..., list[str]]) -> None:
-    found = problems('prompt: "Compute {question}", output: answer', 'prompt: "Compute {qustion}", output: anser')
+    found = problems('template: "Compute {question}", output: answer', 'template: "Compute {qustion}", output: anser')
     assert any("nodes.math.output: state channel 'anser' is not declared" in p for p in found)
-    assert any("nodes.math.prompt: template placeholder {qustion} is not a state channel" in p for p in found)
+    assert any("nodes.math.template: template placeholder {qustion} is not a state channel" in p for p in found)
 
 
 def test_channel_type_and_reducer(problems: Callable[..., list[str]]) -> None:

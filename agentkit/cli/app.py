@@ -8,6 +8,7 @@ from agentkit.cli.generate import generate_command
 from agentkit.cli.graph import graph_app
 from agentkit.cli.nodes import nodes_command
 from agentkit.cli.phoenix import phoenix_command
+from agentkit.cli.prompts import prompts_app
 from agentkit.cli.run import run_command
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ app.add_typer(graph_app, name="graph")
 app.command("nodes")(nodes_command)
 app.command("phoenix")(phoenix_command)
 app.command("generate")(generate_command)
+app.add_typer(prompts_app, name="prompts")
 
 
 def main() -> None:

@@ -1,10 +1,9 @@
-"""Node kind `llm`: prompt template -> chat model -> state channel."""
+"""Node kind `llm`: prompt (versioned or inline) -> chat model -> state channel."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,7 +11,10 @@ from agentkit.engine.context import CheckContext, NodeContext
 from agentkit.engine.refs import Channel, Resource
 from agentkit.engine.registry import NodeFunction, node_kind
 from agentkit.engine.state import channels_of
-from agentkit.nodes.common import render, template_problems
+from agentkit.errors import AgentkitError
+from agentkit.nodes.common import template_problems
+from agentkit.prompts import Prompt, PromptStore
+from agentkit.text import text_of
 
 
 class LLMParams(BaseModel):
@@ -21,36 +23,64 @@ class LLMParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     llm: Resource("chat_model") = Field(description="chat model resource")
-    system: str | None = Field(None, description="system message template, {channel} placeholders")
-    prompt: str | None = Field(None, description="user message template, {channel} placeholders")
-    messages: Channel | None = Field(None, description="conversation channel sent before the prompt")
+    prompt: str | None = Field(None, description="versioned prompt: NAME or NAME@VERSION (prompts/NAME.yaml)")
+    system: str | None = Field(None, description="inline system message template, {channel} placeholders")
+    template: str | None = Field(None, description="inline user message template, {channel} placeholders")
+    messages: Channel | None = Field(None, description="conversation channel sent before the user message")
     output: Channel = Field(description="channel for the reply (a messages channel gets the AIMessage)")
     max_tokens: int | None = Field(None, ge=1, description="cap on generated tokens")
 
 
+def _prompt_of(params: LLMParams, workspace: Any, node: str) -> Prompt:
+    if params.prompt is not None:
+        return PromptStore(workspace / "prompts").get(params.prompt)
+    return Prompt(name=node, system=params.system, template=params.template)
+
+
 def _check(params: LLMParams, ctx: CheckContext) -> Any:
-    if params.prompt is None and params.messages is None:
-        yield (), "an llm node needs `prompt:` or `messages:`", "add a prompt template or a conversation channel"
-    yield from template_problems({"system": params.system, "prompt": params.prompt}, set(channels_of(ctx.spec)))
+    if params.prompt is not None and (params.system or params.template):
+        yield ("prompt",), "give either a versioned `prompt:` or inline `system:`/`template:`, not both", \
+            "move the inline text into the prompt file"
+        return
+    if params.prompt is None and params.template is None and params.messages is None:
+        yield (), "an llm node needs `prompt:`, `template:` or `messages:`", \
+            "add a prompt reference, an inline template or a conversation channel"
+        return
+    if params.prompt is not None:
+        try:
+            prompt = _prompt_of(params, ctx.workspace, "")
+        except AgentkitError as exc:
+            yield ("prompt",), str(exc), "create the prompt file or fix the reference (`agentkit prompts list`)"
+            return
+        templates = {"prompt": "\n".join(filter(None, [prompt.system, prompt.template]))}
+    else:
+        templates = {"system": params.system, "template": params.template}
+    yield from template_problems(templates, set(channels_of(ctx.spec)))
 
 
 @node_kind("llm", check=_check)
 def llm_node(params: LLMParams, ctx: NodeContext) -> NodeFunction:
-    """Fill the prompt from state, call the chat model, write the reply to a channel."""
+    """Fill the prompt from state, call the chat model, write the reply to a channel.
+
+    A prompt with an output schema gets structured output: the channel receives a dict."""
+    from agentkit.observability.attributes import span_attributes
+
+    prompt = _prompt_of(params, ctx.workspace, ctx.node)
     model = ctx.resource(params.llm)
     if params.max_tokens is not None:
         model = model.bind(max_tokens=params.max_tokens)
+    if prompt.output_schema is not None:
+        model = ctx.resource(params.llm).with_structured_output(prompt.output_schema)
     as_message = ctx.channel(params.output).type == "messages"
 
     def run(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
-        messages: list[BaseMessage] = []
-        if params.system:
-            messages.append(SystemMessage(render(params.system, state)))
-        if params.messages:
-            messages.extend(state.get(params.messages) or [])
-        if params.prompt:
-            messages.append(HumanMessage(render(params.prompt, state)))
-        reply = model.invoke(messages, config)
+        values = {name: text_of(state.get(name)) for name in prompt.variables()}
+        history = list(state.get(params.messages) or []) if params.messages else []
+        with span_attributes(prompt_version=prompt.ref, prompt_template=prompt.template or "",
+                             prompt_variables=values):
+            reply = model.invoke(prompt.to_messages(values, history), config)
+        if prompt.output_schema is not None:
+            return {params.output: reply}
         return {params.output: [reply] if as_message else reply.text}
 
     return run

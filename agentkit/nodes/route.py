@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentkit.engine.context import CheckContext, NodeContext
 from agentkit.engine.refs import Channel, Resource
 from agentkit.engine.registry import NodeFunction, node_kind
-from agentkit.nodes.common import text_of
+from agentkit.text import text_of
 from agentkit.spec.models import ROUTE_CHANNEL
 
 

@@ -1,0 +1,118 @@
+"""Prompt files in the workspace, and every version of them ever loaded.
+
+`prompts/NAME.yaml` is the current text; `prompts/.history/NAME/VERSION.json` keeps each
+version seen (written on load), so a graph pinned to `NAME@VERSION` or `NAME@LABEL`
+keeps working after the file changes. The history sits beside the prompts, so it is
+committed with the workspace."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from agentkit.errors import ConfigError, suggest
+from agentkit.prompts.models import Prompt
+
+HISTORY = ".history"
+
+
+class PromptVersion(BaseModel):
+    """One stored version of a prompt."""
+
+    prompt: Prompt
+    saved_at: datetime
+
+
+def split_ref(ref: str) -> tuple[str, str | None]:
+    """`name@version` -> (name, version); `name` -> (name, None)."""
+    name, _, version = ref.partition("@")
+    return name, version or None
+
+
+class PromptStore:
+    """The prompts of one workspace folder (`<workspace>/prompts`)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def names(self) -> list[str]:
+        """Names of the prompt files."""
+        return sorted(path.stem for path in self.folder.glob("*.yaml"))
+
+    def current(self, name: str) -> Prompt:
+        """The prompt file's current content (recorded in the history)."""
+        path = self.folder / f"{name}.yaml"
+        if not path.is_file():
+            raise ConfigError(
+                f"no prompt named {name!r} in {self.folder} ({suggest(name, self.names())}); "
+                f"create {path.name} with at least `template:`"
+            )
+        prompt = _read(path)
+        self.record(prompt)
+        return prompt
+
+    def get(self, ref: str) -> Prompt:
+        """`name` (current file) or `name@version` (hash prefix or label, from the history)."""
+        name, wanted = split_ref(ref)
+        current = self.current(name)
+        if wanted is None or current.version.startswith(wanted) or current.label == wanted:
+            return current
+        matches = [v.prompt for v in self.versions(name) if v.prompt.version.startswith(wanted) or v.prompt.label == wanted]
+        if not matches:
+            known = ", ".join(f"{v.prompt.version}{f' ({v.prompt.label})' if v.prompt.label else ''}"
+                              for v in self.versions(name))
+            raise ConfigError(f"prompt {name!r} has no version {wanted!r}; known versions: {known}")
+        return matches[-1]
+
+    def versions(self, name: str) -> list[PromptVersion]:
+        """Every recorded version of `name`, oldest first."""
+        folder = self.folder / HISTORY / name
+        found = [PromptVersion.model_validate_json(path.read_text()) for path in folder.glob("*.json")]
+        return sorted(found, key=lambda v: v.saved_at)
+
+    def record(self, prompt: Prompt) -> None:
+        """Keep this version in the history (once; atomically)."""
+        path = self.folder / HISTORY / prompt.name / f"{prompt.version}.json"
+        if path.exists():
+            return
+        entry = PromptVersion(prompt=prompt, saved_at=datetime.now(timezone.utc))
+        _write_atomic(path, entry.model_dump_json(indent=2))
+
+    def save(self, prompt: Prompt) -> Prompt:
+        """Make `prompt` the current file content (and a recorded version)."""
+        data = prompt.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+        data = {"name": prompt.name, **data}
+        _write_atomic(self.folder / f"{prompt.name}.yaml", yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        self.record(prompt)
+        return prompt
+
+
+def _read(path: Path) -> Prompt:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: malformed YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a prompt file must be a mapping with at least `template:`")
+    data.setdefault("name", path.stem)
+    try:
+        prompt = Prompt.model_validate(data)
+    except ValidationError as exc:
+        details = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{path}: invalid prompt: {details}") from None
+    if prompt.name != path.stem:
+        raise ConfigError(f"{path}: name {prompt.name!r} differs from the file name; rename one of them")
+    return prompt
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    os.replace(temporary, path)
