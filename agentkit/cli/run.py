@@ -10,7 +10,7 @@ from rich.console import Console
 
 from agentkit.cli.errors import friendly_errors
 from agentkit.engine.runner import run_graph
-from agentkit.nodes.common import text_of
+from agentkit.text import text_of
 
 console = Console()
 
