@@ -1,0 +1,113 @@
+"""Node kind `tool_agent`: model -> tools -> model ... until the model answers in text.
+
+Tool errors, unknown tools, invalid arguments and timeouts go back to the model as
+ToolMessages with status "error"; they never end the run. Every model and tool call is
+a LangChain run, so each one is a span in the trace."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessage
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentkit.engine.context import CheckContext, NodeContext
+from agentkit.engine.refs import Channel, Resource, ToolName
+from agentkit.engine.registry import NodeFunction, node_kind
+from agentkit.engine.state import channels_of
+from agentkit.nodes.common import template_problems
+from agentkit.prompts import Prompt
+from agentkit.text import text_of
+
+DEFAULT_SYSTEM = (
+    "You are a helpful assistant. When a question needs live data or a computation, call a tool; "
+    "otherwise answer directly and briefly."
+)
+
+
+class ToolAgentParams(BaseModel):
+    """Parameters of a `tool_agent` node."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    llm: Resource("chat_model") = Field(description="chat model resource (must support bind_tools)")
+    tools: list[ToolName] = Field(min_length=1, description="tools the model may call")
+    messages: Channel = Field(description="conversation channel (type messages); the agent appends to it")
+    system: str | None = Field(DEFAULT_SYSTEM, description="system message template, {channel} placeholders")
+    output: Channel | None = Field(None, description="channel for the final answer text")
+    tool_choice: str = Field("auto", description="auto, required, none, or a tool name (first turn only)")
+    max_steps: int = Field(4, ge=1, description="model calls before the agent stops")
+    tool_timeout: float = Field(20.0, gt=0, description="seconds a tool call may take")
+
+
+def _check(params: ToolAgentParams, ctx: CheckContext) -> Any:
+    channels = channels_of(ctx.spec)
+    if params.messages in channels and channels[params.messages].type != "messages":
+        yield ("messages",), f"channel {params.messages!r} must have type messages", "declare it as `messages`"
+    yield from template_problems({"system": params.system}, set(channels))
+
+
+@node_kind("tool_agent", check=_check)
+def tool_agent_node(params: ToolAgentParams, ctx: NodeContext) -> NodeFunction:
+    """Let the model call tools in a loop, feeding results back, until it answers."""
+    tools = {name: ctx.tools[name] for name in params.tools}
+    model = ctx.resource(params.llm)
+    first = model.bind_tools(list(tools.values()), tool_choice=params.tool_choice)
+    later = model.bind_tools(list(tools.values()), tool_choice="auto")
+    system = Prompt(name=ctx.node, system=params.system)
+
+    def run(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+        values = {name: text_of(state.get(name)) for name in system.variables()}
+        history: list[BaseMessage] = list(state.get(params.messages) or [])
+        added: list[BaseMessage] = []
+        for step in range(params.max_steps):
+            reply = (first if step == 0 else later).invoke(system.to_messages(values, history + added), config)
+            added.append(reply)
+            if not reply.tool_calls:
+                break
+            added += _call_tools(reply.tool_calls, tools, params.tool_timeout, config)
+        else:
+            added.append(AIMessage(f"I stopped after {params.max_steps} model calls without a final answer."))
+        update: dict[str, Any] = {params.messages: added}
+        if params.output:
+            update[params.output] = added[-1].text
+        return update
+
+    return run
+
+
+def _call_tools(calls: list[ToolCall], tools: dict[str, BaseTool], timeout: float,
+                config: RunnableConfig) -> list[ToolMessage]:
+    """Run the calls in parallel; every outcome, failures included, is a ToolMessage."""
+    pool = ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="agentkit-tool")
+    futures = [pool.submit(_call_one, call, tools, config) for call in calls]
+    results = []
+    for call, future in zip(calls, futures):
+        try:
+            results.append(future.result(timeout=timeout))
+        except FutureTimeout:
+            results.append(_error(call, f"tool {call['name']!r} did not answer within {timeout:g} s; "
+                                        f"try again later or answer without it"))
+    pool.shutdown(wait=False, cancel_futures=True)
+    return results
+
+
+def _call_one(call: ToolCall, tools: dict[str, BaseTool], config: RunnableConfig) -> ToolMessage:
+    tool = tools.get(call["name"])
+    if tool is None:
+        return _error(call, f"there is no tool {call['name']!r}; available tools: {', '.join(tools)}")
+    try:
+        result = tool.invoke({**call, "type": "tool_call"}, config)
+    except Exception as exc:  # a failing tool is news for the model, not a crash
+        return _error(call, f"tool {call['name']!r} failed: {type(exc).__name__}: {exc}")
+    if isinstance(result, ToolMessage):
+        return result
+    return ToolMessage(str(result), tool_call_id=call["id"] or "", name=call["name"])
+
+
+def _error(call: ToolCall, message: str) -> ToolMessage:
+    return ToolMessage(message, tool_call_id=call["id"] or "", name=call["name"], status="error")
