@@ -1,0 +1,174 @@
+"""JSON over HTTP for tools: per-request timeout, bounded retries, one clear error type.
+
+`get_json` retries connection errors, timeouts and 5xx answers with exponential backoff
+and jitter; a 4xx answer, a body that is not JSON, or JSON of an unexpected shape fails
+at once. Every failure is a `ServiceError` naming the service, the URL, the HTTP status
+(if any) and what to do about it. Defaults come from `AGENTKIT_HTTP_TIMEOUT`,
+`AGENTKIT_HTTP_RETRIES` and `AGENTKIT_HTTP_BACKOFF`, read at call time.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import ssl
+import time
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, TypeVar, overload
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agentkit.errors import AgentkitError, ConfigError
+
+TIMEOUT_ENV = "AGENTKIT_HTTP_TIMEOUT"
+RETRIES_ENV = "AGENTKIT_HTTP_RETRIES"
+BACKOFF_ENV = "AGENTKIT_HTTP_BACKOFF"
+_ENV = {"timeout": TIMEOUT_ENV, "retries": RETRIES_ENV, "backoff": BACKOFF_ENV}
+USER_AGENT = "agentkit"
+Params = Mapping[str, str | int | float]
+M = TypeVar("M", bound=BaseModel)
+
+
+class ServiceError(AgentkitError):
+    """A remote service could not be used: unreachable, too slow, failing, or answering garbage."""
+
+    def __init__(self, service: str, url: str, problem: str, hint: str, status: int | None = None):
+        self.service, self.url, self.problem, self.hint, self.status = service, url, problem, hint, status
+        super().__init__(f"{service}: {problem} ({url}); {hint}")
+
+
+class HttpPolicy(BaseModel):
+    """How long to wait and how often to retry."""
+
+    model_config = ConfigDict(frozen=True)
+
+    timeout: float = Field(10.0, gt=0, description="seconds to connect, and between bytes received")
+    retries: int = Field(2, ge=0, le=10, description="extra attempts after a retryable failure")
+    backoff: float = Field(0.5, ge=0, description="base delay in seconds; doubles each retry")
+    max_backoff: float = Field(8.0, ge=0, description="upper bound of one delay in seconds")
+
+    @classmethod
+    def from_env(cls, **overrides: float | int | None) -> HttpPolicy:
+        """The policy from the env vars, with explicit non-None `overrides` taking precedence."""
+        values: dict[str, Any] = {k: os.environ[v] for k, v in _ENV.items() if os.environ.get(v)}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = str(error["loc"][0])
+            source = field if overrides.get(field) is not None else f"${_ENV[field]}"
+            raise ConfigError(
+                f"HTTP {field} from {source} = {error['input']!r} is invalid: {error['msg']}; "
+                f"set it to a {'whole number' if field == 'retries' else 'number of seconds'} "
+                f"within the allowed range"
+            ) from None
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait before retry `attempt` (1-based): exponential, bounded, with jitter."""
+        ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+@overload
+def get_json(url: str, params: Params | None = None, *, service: str = ..., expect: type[M],
+             timeout: float | None = None, retries: int | None = None, backoff: float | None = None) -> M: ...
+@overload
+def get_json(url: str, params: Params | None = None, *, service: str = ..., expect: None = None,
+             timeout: float | None = None, retries: int | None = None, backoff: float | None = None) -> Any: ...
+def get_json(
+    url: str,
+    params: Params | None = None,
+    *,
+    service: str = "HTTP service",
+    expect: type[M] | None = None,
+    timeout: float | None = None,
+    retries: int | None = None,
+    backoff: float | None = None,
+) -> M | Any:
+    """GET `url` with query `params` and return its JSON body, validated as `expect` if given.
+
+    `timeout`, `retries` and `backoff` default to the env vars (then 10 s, 2, 0.5 s).
+    Raises `ServiceError` (and `ConfigError` for invalid settings).
+    """
+    policy = HttpPolicy.from_env(timeout=timeout, retries=retries, backoff=backoff)
+    with httpx.Client(timeout=policy.timeout, follow_redirects=True, verify=_ssl_context(),
+                      headers={"User-Agent": USER_AGENT, "Accept": "application/json"}) as client:
+        response = _send(client, url, params, service, policy)
+    try:
+        body = response.json()
+    except ValueError:
+        raise ServiceError(
+            service, str(response.url), f"answered with a body that is not JSON: {_excerpt(response)}",
+            "the URL probably points to something else than this service's API (check the base URL)",
+            response.status_code,
+        ) from None
+    if expect is None:
+        return body
+    try:
+        return expect.model_validate(body)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "the body"
+        raise ServiceError(
+            service, str(response.url), f"answered JSON of an unexpected shape: {where}: {error['msg']}",
+            "the service's format may have changed, or the base URL points to another service",
+            response.status_code,
+        ) from None
+
+
+@cache
+def _ssl_context() -> ssl.SSLContext:
+    """httpx's default context, built once (building it takes ~50 ms)."""
+    return httpx.create_ssl_context()
+
+
+def _send(client: httpx.Client, url: str, params: Params | None, service: str,
+          policy: HttpPolicy) -> httpx.Response:
+    attempts = policy.retries + 1
+    for attempt in range(1, attempts + 1):
+        try:
+            response = client.get(url, params=params)
+        except httpx.TimeoutException:
+            failure = ServiceError(
+                service, url, f"no answer within {policy.timeout:g} s (tried {attempts} times)",
+                f"the service is slow or down; try again later, or raise ${TIMEOUT_ENV}",
+            )
+        except httpx.TransportError as exc:
+            failure = ServiceError(
+                service, url, f"unreachable (tried {attempts} times): {exc or type(exc).__name__}",
+                "check the network connection and the service's base URL",
+            )
+        else:
+            if response.status_code < 400:
+                return response
+            failure = _http_error(service, response, attempts)
+            if response.status_code < 500:
+                raise failure
+        if attempt < attempts:
+            time.sleep(policy.delay(attempt))
+    raise failure
+
+
+def _http_error(service: str, response: httpx.Response, attempts: int) -> ServiceError:
+    status = response.status_code
+    if status >= 500:
+        problem = f"HTTP {status} {response.reason_phrase} (tried {attempts} times)"
+        hint = "the service is failing; try again later"
+    else:
+        problem = f"HTTP {status} {response.reason_phrase}"
+        hint = {
+            401: "the service requires credentials", 403: "the service refused access",
+            404: "the URL does not exist; check the service's base URL",
+            429: "too many requests; wait before trying again",
+        }.get(status, "the service rejected the request; check its parameters")
+    return ServiceError(service, str(response.url), f"{problem}: {_excerpt(response)}", hint, status)
+
+
+def _excerpt(response: httpx.Response, limit: int = 200) -> str:
+    text = " ".join(response.text.split())
+    if not text:
+        return "(empty body)"
+    return text if len(text) <= limit else text[:limit] + "..."

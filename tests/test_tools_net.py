@@ -1,0 +1,122 @@
+"""agentkit.net.get_json against real HTTP servers on 127.0.0.1: retries, timeouts, errors."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from fake_apis import FakeApi, Reply, refused_url
+from pydantic import BaseModel
+
+from agentkit.errors import ConfigError
+from agentkit.net import BACKOFF_ENV, RETRIES_ENV, TIMEOUT_ENV, HttpPolicy, ServiceError, get_json
+
+
+class Greeting(BaseModel):
+    text: str
+    count: int
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
+    """A server whose `/hello` echoes its query; fast retries and a short timeout."""
+    monkeypatch.setenv(TIMEOUT_ENV, "0.3")
+    monkeypatch.setenv(RETRIES_ENV, "2")
+    monkeypatch.setenv(BACKOFF_ENV, "0.01")
+    with FakeApi({"/hello": lambda q: Reply(body={"text": f"hi {q.get('name')}", "count": 1})}) as server:
+        yield server
+
+
+def test_returns_json_and_sends_params(api: FakeApi) -> None:
+    assert get_json(f"{api.url}/hello", {"name": "Ana", "n": 2}) == {"text": "hi Ana", "count": 1}
+    assert api.hits[0].query == {"name": "Ana", "n": "2"}
+
+
+def test_validates_against_expected_model(api: FakeApi) -> None:
+    assert get_json(f"{api.url}/hello", {"name": "Bo"}, expect=Greeting) == Greeting(text="hi Bo", count=1)
+    api.queue("/hello", Reply(body={"text": "hi"}))
+    with pytest.raises(ServiceError, match=r"Greeter: answered JSON of an unexpected shape: count: Field required"):
+        get_json(f"{api.url}/hello", service="Greeter", expect=Greeting)
+
+
+def test_retries_5xx_then_succeeds(api: FakeApi) -> None:
+    api.queue("/hello", Reply(500, "oops", "text/plain"), Reply(503, "busy", "text/plain"))
+    assert get_json(f"{api.url}/hello", {"name": "Cy"})["text"] == "hi Cy"
+    assert api.count("/hello") == 3
+
+
+def test_persistent_5xx_fails_after_bounded_retries(api: FakeApi) -> None:
+    api.queue("/hello", *[Reply(500, {"error": "database down"})] * 5)
+    with pytest.raises(ServiceError) as info:
+        get_json(f"{api.url}/hello", service="Greeter")
+    error = info.value
+    assert (error.status, error.service, api.count("/hello")) == (500, "Greeter", 3)
+    assert str(error) == (
+        f'Greeter: HTTP 500 Internal Server Error (tried 3 times): {{"error": "database down"}} '
+        f"({api.url}/hello); the service is failing; try again later"
+    )
+
+
+def test_4xx_is_not_retried_and_shows_the_body(api: FakeApi) -> None:
+    api.queue("/hello", Reply(400, {"error": True, "reason": "Parameter 'name' is required"}))
+    with pytest.raises(ServiceError, match=r"HTTP 400 Bad Request: .*Parameter 'name' is required.*check its parameters"):
+        get_json(f"{api.url}/hello")
+    with pytest.raises(ServiceError, match=r"HTTP 404 Not Found: .*check the service's base URL") as info:
+        get_json(f"{api.url}/nowhere")
+    assert info.value.status == 404
+    assert [hit.path for hit in api.hits] == ["/hello", "/nowhere"]
+
+
+def test_garbage_body_is_a_clear_error(api: FakeApi) -> None:
+    api.queue("/hello", Reply(200, "<html><body>Welcome to nginx!</body></html>", "text/html"))
+    with pytest.raises(ServiceError, match=r"not JSON: <html><body>Welcome to nginx!</body></html> \("):
+        get_json(f"{api.url}/hello")
+    api.queue("/hello", Reply(200, ""))
+    with pytest.raises(ServiceError, match=r"not JSON: \(empty body\)"):
+        get_json(f"{api.url}/hello")
+    assert api.count("/hello") == 2  # not retried
+
+
+def test_hanging_endpoint_times_out_quickly(api: FakeApi) -> None:
+    api.queue("/hello", *[Reply(hang=True)] * 3)
+    start = time.monotonic()
+    with pytest.raises(ServiceError, match=r"no answer within 0.2 s \(tried 2 times\).*AGENTKIT_HTTP_TIMEOUT"):
+        get_json(f"{api.url}/hello", timeout=0.2, retries=1)
+    assert time.monotonic() - start < 2
+    assert api.count("/hello") == 2
+
+
+def test_timeout_then_success(api: FakeApi) -> None:
+    api.queue("/hello", Reply(hang=True))
+    assert get_json(f"{api.url}/hello", {"name": "Di"}, timeout=0.2)["text"] == "hi Di"
+
+
+def test_connection_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(BACKOFF_ENV, "0.01")
+    url = refused_url()
+    start = time.monotonic()
+    with pytest.raises(ServiceError, match=r"Greeter: unreachable \(tried 3 times\).*check the network") as info:
+        get_json(f"{url}/hello", service="Greeter")
+    assert info.value.status is None and info.value.url == f"{url}/hello"
+    assert time.monotonic() - start < 2
+
+
+def test_policy_from_env_and_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TIMEOUT_ENV, "2.5")
+    monkeypatch.setenv(RETRIES_ENV, "0")
+    assert HttpPolicy.from_env() == HttpPolicy(timeout=2.5, retries=0)
+    assert HttpPolicy.from_env(retries=4, backoff=None) == HttpPolicy(timeout=2.5, retries=4)
+    monkeypatch.setenv(TIMEOUT_ENV, "soon")
+    with pytest.raises(ConfigError, match=r"HTTP timeout from \$AGENTKIT_HTTP_TIMEOUT = 'soon' is invalid"):
+        HttpPolicy.from_env()
+    with pytest.raises(ConfigError, match=r"HTTP retries from retries = -1 is invalid.*whole number"):
+        get_json("http://127.0.0.1:9/", timeout=1, retries=-1)
+
+
+def test_backoff_is_exponential_bounded_and_jittered() -> None:
+    policy = HttpPolicy(backoff=1, max_backoff=4)
+    for attempt, ceiling in [(1, 1), (2, 2), (3, 4), (4, 4), (30, 4)]:
+        delays = {policy.delay(attempt) for _ in range(50)}
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+        assert len(delays) > 1
