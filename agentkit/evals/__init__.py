@@ -1,0 +1,1 @@
+"""Benchmarks that score agentkit chat models (BFCL tool calling: `agentkit.evals.bfcl`)."""
