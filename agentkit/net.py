@@ -128,23 +128,24 @@ def _ssl_context() -> ssl.SSLContext:
 def _send(client: httpx.Client, url: str, params: Params | None, service: str,
           policy: HttpPolicy) -> httpx.Response:
     attempts = policy.retries + 1
+    tried = "tried once" if attempts == 1 else f"tried {attempts} times"
     for attempt in range(1, attempts + 1):
         try:
             response = client.get(url, params=params)
         except httpx.TimeoutException:
             failure = ServiceError(
-                service, url, f"no answer within {policy.timeout:g} s (tried {attempts} times)",
+                service, url, f"no answer within {policy.timeout:g} s ({tried})",
                 f"the service is slow or down; try again later, or raise ${TIMEOUT_ENV}",
             )
         except httpx.TransportError as exc:
             failure = ServiceError(
-                service, url, f"unreachable (tried {attempts} times): {exc or type(exc).__name__}",
+                service, url, f"unreachable ({tried}): {exc or type(exc).__name__}",
                 "check the network connection and the service's base URL",
             )
         else:
             if response.status_code < 400:
                 return response
-            failure = _http_error(service, response, attempts)
+            failure = _http_error(service, response, tried)
             if response.status_code < 500:
                 raise failure
         if attempt < attempts:
@@ -152,10 +153,10 @@ def _send(client: httpx.Client, url: str, params: Params | None, service: str,
     raise failure
 
 
-def _http_error(service: str, response: httpx.Response, attempts: int) -> ServiceError:
+def _http_error(service: str, response: httpx.Response, tried: str) -> ServiceError:
     status = response.status_code
     if status >= 500:
-        problem = f"HTTP {status} {response.reason_phrase} (tried {attempts} times)"
+        problem = f"HTTP {status} {response.reason_phrase} ({tried})"
         hint = "the service is failing; try again later"
     else:
         problem = f"HTTP {status} {response.reason_phrase}"

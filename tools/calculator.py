@@ -21,6 +21,8 @@ _FUNCTIONS: dict[str, Callable[..., float]] = {
 _CONSTANTS = {"pi": math.pi, "e": math.e}
 MAX_EXPONENT = 1000
 MAX_LENGTH = 500
+MAX_DIGITS = 1000  # of integer results; also keeps str() within Python's int conversion limit
+_SYMBOLS = str.maketrans({"^": "**", "×": "*", "÷": "/", "−": "-"})
 
 
 def evaluate(expression: str) -> float | int:
@@ -28,13 +30,24 @@ def evaluate(expression: str) -> float | int:
     if len(expression) > MAX_LENGTH:
         raise ValueError(f"expression longer than {MAX_LENGTH} characters")
     try:
-        tree = ast.parse(expression.replace("^", "**").replace("×", "*").replace("÷", "/"), mode="eval")
+        tree = ast.parse(expression.translate(_SYMBOLS), mode="eval")
     except SyntaxError:
         raise ValueError(f"not an arithmetic expression: {expression!r}") from None
     return _value(tree.body)
 
 
 def _value(node: ast.AST) -> Any:
+    value = _compute(node)
+    if isinstance(value, complex):
+        raise ValueError(f"{ast.unparse(node)} is not a real number (a fractional power of a negative number?)")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{ast.unparse(node)} is too large for a floating point number")
+    if isinstance(value, int) and value.bit_length() > MAX_DIGITS * math.log2(10):
+        raise ValueError(f"{ast.unparse(node)} has more than {MAX_DIGITS} digits")
+    return value
+
+
+def _compute(node: ast.AST) -> Any:
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         return node.value
     if isinstance(node, ast.Name) and node.id in _CONSTANTS:
@@ -45,13 +58,24 @@ def _value(node: ast.AST) -> Any:
         left, right = _value(node.left), _value(node.right)
         if isinstance(node.op, ast.Pow) and abs(right) > MAX_EXPONENT:
             raise ValueError(f"exponent {right} is larger than {MAX_EXPONENT}")
+        if isinstance(node.op, ast.Pow) and isinstance(left, int) and isinstance(right, int) and abs(left) > 1 \
+                and right * math.log10(abs(left)) > MAX_DIGITS:
+            raise ValueError(f"{ast.unparse(node)} has more than {MAX_DIGITS} digits")
         try:
             return _BINARY[type(node.op)](left, right)
         except ZeroDivisionError:
             raise ValueError("division by zero") from None
+        except OverflowError:
+            raise ValueError(f"{ast.unparse(node)} is too large for a floating point number") from None
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS
             and not node.keywords):
-        return _FUNCTIONS[node.func.id](*(_value(arg) for arg in node.args))
+        args = [_value(arg) for arg in node.args]
+        try:
+            return _FUNCTIONS[node.func.id](*args)
+        except OverflowError:
+            raise ValueError(f"{ast.unparse(node)} is too large for a floating point number") from None
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{ast.unparse(node)}: {exc}") from None
     allowed = ", ".join([*_FUNCTIONS, *_CONSTANTS])
     raise ValueError(f"{ast.unparse(node)!r} is not allowed: use numbers, + - * / // % ** and {allowed}")
 
@@ -63,9 +87,14 @@ def calculator(expression: str) -> str:
         result = evaluate(expression)
     except (ValueError, TypeError, OverflowError) as exc:
         raise ToolException(str(exc)) from None
+    except RecursionError:
+        raise ToolException("the expression is nested too deeply; simplify it") from None
     if isinstance(result, float):
-        result = int(result) if result.is_integer() else round(result, 10)
+        result = float(f"{result:.15g}")  # drop binary noise: 0.1 + 0.2 -> 0.3
+        result = int(result) if result.is_integer() and abs(result) < 1e16 else result
     return str(result)
 
 
 calculator.handle_tool_error = True
+calculator.handle_validation_error = lambda exc: "invalid arguments for calculator: " + "; ".join(
+    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())

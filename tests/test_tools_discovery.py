@@ -1,0 +1,25 @@
+"""The workspace tools are found by name by the registry, and describe themselves to models."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from fake_apis import TOOLS
+
+from agentkit.engine.registry import Registry
+
+NAMES = ["calculator", "stock_quote", "unit_convert", "weather"]
+
+
+def test_registry_finds_the_tools(workspace: Path) -> None:
+    (workspace / "tools").mkdir()
+    for name in NAMES:
+        shutil.copy(TOOLS / f"{name}.py", workspace / "tools")
+    found = Registry().tools(workspace)
+    assert sorted(found) == NAMES
+    for tool in found.values():
+        assert tool.handle_tool_error is True and callable(tool.handle_validation_error)
+        assert tool.description and tool.args_schema.model_json_schema()["properties"]
+    assert found["weather"].args_schema.model_json_schema()["properties"]["days"] == {
+        "default": 1, "title": "Days", "type": "integer"}
