@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from agentkit.cli.eval import eval_app
 from agentkit.cli.generate import generate_command
 from agentkit.cli.graph import graph_app
 from agentkit.cli.nodes import nodes_command
@@ -24,6 +25,7 @@ app.command("nodes")(nodes_command)
 app.command("phoenix")(phoenix_command)
 app.command("generate")(generate_command)
 app.add_typer(prompts_app, name="prompts")
+app.add_typer(eval_app, name="eval")
 
 
 def main() -> None:
