@@ -64,6 +64,8 @@ def test_missing_folder_and_folder_without_data(tmp_path: Path) -> None:
     assert "fix: point --data at a folder" in str(err.value)
     with pytest.raises(BfclDataError, match=f"no BFCL data in {tmp_path}"):
         load_bfcl(tmp_path)
+    with pytest.raises(BfclDataError, match=r"BFCL_v4_parallel.json is not a merged BFCL file"):
+        load_bfcl(FIXTURE / "raw" / "BFCL_v4_parallel.json")
 
 
 def write_merged(tmp_path: Path, *rows: object) -> Path:

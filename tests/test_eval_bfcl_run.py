@@ -237,3 +237,11 @@ def test_cli_errors_are_messages_not_tracebacks(cli_fake: ScriptedToolModel, tmp
     report = runner.invoke(app, ["eval", "report", str(tmp_path / "bad.json"),
                                  "--html", str(tmp_path / "r.html")])
     assert report.exit_code == 1 and "is not a BFCL run file" in report.output
+
+
+def test_cli_warns_when_the_model_fails_on_items(cli_fake: ScriptedToolModel) -> None:
+    result = CliRunner().invoke(app, ["eval", "bfcl", "--data", str(FIXTURE),
+                                      "-c", "simple_javascript"])
+    assert result.exit_code == 0, result.output
+    assert ("warning: the model failed on 1 item(s), e.g. simple_javascript_22: model error: "
+            "RuntimeError: decoder exploded") in " ".join(result.output.split())

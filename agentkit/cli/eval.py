@@ -83,6 +83,10 @@ def bfcl_command(
         results, model=model_label(llm), constrained=constrain, data=data, limit=limit
     )
     console.print(scores_table(run))
+    failed = [r for r in results if r.error and r.error.startswith("model error")]
+    if failed:
+        console.print(f"[yellow]warning:[/] the model failed on {len(failed)} item(s), "
+                      f"e.g. {failed[0].id}: {failed[0].error}", highlight=False)
     if json_out is not None:
         run.save(json_out)
         console.print(f"wrote {json_out}", highlight=False)

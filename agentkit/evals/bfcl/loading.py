@@ -47,6 +47,8 @@ def load_bfcl(
     category, in category order then file order."""
     if not data.exists():
         raise BfclDataError(f"no such file or folder: {data}", hint=_LAYOUT_HINT)
+    if data.is_file() and data.suffix != ".jsonl":
+        raise BfclDataError(f"{data} is not a merged BFCL file (*.jsonl)", hint=_LAYOUT_HINT)
     merged = [data] if data.is_file() else sorted(data.glob("*.jsonl"))
     if merged:
         by_category = _load_merged(merged)
