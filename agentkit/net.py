@@ -44,10 +44,10 @@ class HttpPolicy(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    timeout: float = Field(10.0, gt=0, description="seconds to connect, and between bytes received")
-    retries: int = Field(2, ge=0, le=10, description="extra attempts after a retryable failure")
-    backoff: float = Field(0.5, ge=0, description="base delay in seconds; doubles each retry")
-    max_backoff: float = Field(8.0, ge=0, description="upper bound of one delay in seconds")
+    timeout: float = Field(default=10.0, gt=0, description="seconds to connect, and between bytes received")
+    retries: int = Field(default=2, ge=0, le=10, description="extra attempts after a retryable failure")
+    backoff: float = Field(default=0.5, ge=0, description="base delay in seconds; doubles each retry")
+    max_backoff: float = Field(default=8.0, ge=0, description="upper bound of one delay in seconds")
 
     @classmethod
     def from_env(cls, **overrides: float | int | None) -> HttpPolicy:
@@ -68,7 +68,7 @@ class HttpPolicy(BaseModel):
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait before retry `attempt` (1-based): exponential, bounded, with jitter."""
-        ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        ceiling = min(self.max_backoff, self.backoff * 2.0 ** (attempt - 1))
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
@@ -91,7 +91,8 @@ def get_json(
     """GET `url` with query `params` and return its JSON body, validated as `expect` if given.
 
     `timeout`, `retries` and `backoff` default to the env vars (then 10 s, 2, 0.5 s).
-    Raises `ServiceError` (and `ConfigError` for invalid settings).
+    Raises `ServiceError` (and `ConfigError` for invalid settings). Errors show the URL
+    with its query, so keep secrets out of `params`.
     """
     policy = HttpPolicy.from_env(timeout=timeout, retries=retries, backoff=backoff)
     with httpx.Client(timeout=policy.timeout, follow_redirects=True, verify=_ssl_context(),
@@ -137,11 +138,16 @@ def _send(client: httpx.Client, url: str, params: Params | None, service: str,
                 service, url, f"no answer within {policy.timeout:g} s ({tried})",
                 f"the service is slow or down; try again later, or raise ${TIMEOUT_ENV}",
             )
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise ServiceError(service, url, f"invalid URL: {exc}", "check the service's base URL") from None
         except httpx.TransportError as exc:
+            what = "unreachable" if isinstance(exc, httpx.ConnectError) else "connection failed"
             failure = ServiceError(
-                service, url, f"unreachable ({tried}): {exc or type(exc).__name__}",
+                service, url, f"{what} ({tried}): {exc or type(exc).__name__}",
                 "check the network connection and the service's base URL",
             )
+        except httpx.RequestError as exc:  # too many redirects, undecodable content
+            raise ServiceError(service, url, f"request failed: {exc}", "check the service's base URL") from None
         else:
             if response.status_code < 400:
                 return response

@@ -38,6 +38,8 @@ class Reply:
     def encoded(self) -> bytes:
         if isinstance(self.body, (dict, list)):
             return json.dumps(self.body, ensure_ascii=False).encode()
+        if isinstance(self.body, bytes):
+            return self.body
         return b"" if self.body is None else str(self.body).encode()
 
 
@@ -65,8 +67,7 @@ class FakeApi:
     @property
     def url(self) -> str:
         assert self._server is not None, "start the server first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_port}"
 
     def queue(self, path: str, *replies: Reply) -> None:
         """Serve `replies` in order for `path` before its handler answers again."""
@@ -80,7 +81,7 @@ class FakeApi:
         api = self
 
         class RequestHandler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 query = dict(parse_qsl(parts.query, keep_blank_values=True))
                 api.hits.append(Hit(parts.path, query))
@@ -198,22 +199,21 @@ def forecast(stations: Mapping[tuple[float, float], Station]) -> Handler:
             "utc_offset_seconds": 3600, "timezone": station.timezone, "timezone_abbreviation": "GMT+1",
             "elevation": 408.0,
         }
-        for section, values in (("current", station.current), ("daily", station.daily)):
+        sections: dict[str, dict[str, Any]] = {
+            "current": {"time": "2026-11-28T14:15", "interval": 900, **station.current},
+            "daily": {name: values[:days] for name, values in station.daily.items()},
+        }
+        for section, values in sections.items():
             names = [name for name in query.get(section, "").split(",") if name]
             unknown = [name for name in names if name not in values]
             if unknown:
                 return open_meteo_error(
                     f"Cannot initialize WeatherVariable from invalid String value {unknown[0]} for key {section}"
                 )
-            if not names:
-                continue
-            units = {"time": "iso8601", **({"interval": "seconds"} if section == "current" else {})}
-            body[f"{section}_units"] = {**units, **{name: UNITS[name] for name in names}}
-            if section == "current":
-                body["current"] = {"time": "2026-11-28T14:15", "interval": 900,
-                                   **{name: values[name] for name in names}}
-            else:
-                body["daily"] = {name: values[name][:days] for name in ["time", *names]}
+            if names:
+                fixed = {"time": "iso8601", **({"interval": "seconds"} if section == "current" else {})}
+                body[f"{section}_units"] = {**fixed, **{name: UNITS[name] for name in names}}
+                body[section] = {name: values[name] for name in [*fixed, *names]}
         return Reply(body=body)
 
     return answer

@@ -21,5 +21,8 @@ def test_registry_finds_the_tools(workspace: Path) -> None:
     for tool in found.values():
         assert tool.handle_tool_error is True and callable(tool.handle_validation_error)
         assert tool.description and tool.args_schema.model_json_schema()["properties"]
+    for tool in found.values():  # every argument is described to the model
+        properties = tool.args_schema.model_json_schema()["properties"]
+        assert all(spec.get("description") for spec in properties.values()), tool.name
     assert found["weather"].args_schema.model_json_schema()["properties"]["days"] == {
-        "default": 1, "title": "Days", "type": "integer"}
+        "default": 1, "description": "number of forecast days, 1 to 16.", "title": "Days", "type": "integer"}

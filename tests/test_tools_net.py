@@ -60,7 +60,7 @@ def test_persistent_5xx_fails_after_bounded_retries(api: FakeApi) -> None:
 
 def test_4xx_is_not_retried_and_shows_the_body(api: FakeApi) -> None:
     api.queue("/hello", Reply(400, {"error": True, "reason": "Parameter 'name' is required"}))
-    with pytest.raises(ServiceError, match=r"HTTP 400 Bad Request: .*Parameter 'name' is required.*check its parameters"):
+    with pytest.raises(ServiceError, match=r"HTTP 400 Bad Request: .*'name' is required.*check its parameters"):
         get_json(f"{api.url}/hello")
     with pytest.raises(ServiceError, match=r"HTTP 404 Not Found: .*check the service's base URL") as info:
         get_json(f"{api.url}/nowhere")
@@ -120,3 +120,8 @@ def test_backoff_is_exponential_bounded_and_jittered() -> None:
         delays = {policy.delay(attempt) for _ in range(50)}
         assert all(ceiling / 2 <= d <= ceiling for d in delays)
         assert len(delays) > 1
+
+
+def test_invalid_url_is_not_retried() -> None:
+    with pytest.raises(ServiceError, match=r"Greeter: invalid URL: .*missing an 'http://' or 'https://' protocol"):
+        get_json("localhost:8080/hello", service="Greeter", retries=5, backoff=10)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 import math
 import operator
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from langchain_core.tools import ToolException, tool
 
@@ -80,9 +81,14 @@ def _compute(node: ast.AST) -> Any:
     raise ValueError(f"{ast.unparse(node)!r} is not allowed: use numbers, + - * / // % ** and {allowed}")
 
 
-@tool
+@tool(parse_docstring=True)
 def calculator(expression: str) -> str:
-    """Evaluate an arithmetic expression such as '12 * (3 + 4) / 2' or 'sqrt(144)'."""
+    """Evaluate an arithmetic expression such as '12 * (3 + 4) / 2' or 'sqrt(144)'.
+
+    Args:
+        expression: numbers, + - * / // % ** ( ), and sqrt, abs, round, log, log10, exp, sin, cos, tan, floor,
+            ceil, pi, e.
+    """
     try:
         result = evaluate(expression)
     except (ValueError, TypeError, OverflowError) as exc:

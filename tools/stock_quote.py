@@ -96,9 +96,14 @@ def fetch_quote(symbol: str) -> Quote:
         ) from None
 
 
-@tool
+@tool(parse_docstring=True)
 def stock_quote(symbol: str) -> str:
-    """Latest stock quote (price, open, high, low, volume) for a ticker such as 'AAPL', 'BMW.DE' or '^SPX'."""
+    """Latest stock quote (price, open, high, low, volume) from Stooq.
+
+    Args:
+        symbol: ticker: 'AAPL' for US shares, with Stooq's market suffix otherwise ('BMW.DE',
+            '7203.JP'), '^SPX' for indices.
+    """
     try:
         return fetch_quote(symbol).text()
     except AgentkitError as exc:

@@ -175,10 +175,15 @@ def format_number(value: float) -> str:
     return text
 
 
-@tool
+@tool(parse_docstring=True)
 def unit_convert(value: float, from_unit: str, to_unit: str) -> str:
-    """Convert a value between units of length, mass, volume, time, speed, temperature or data size,
-    e.g. value=10, from_unit='km', to_unit='mi'; or 100, 'celsius', 'fahrenheit'; or 1.5, 'GiB', 'MB'."""
+    """Convert a value between units of length, mass, volume, time, speed, temperature or data size.
+
+    Args:
+        value: the number to convert.
+        from_unit: its unit, as a symbol or name: 'km', 'miles', '°C', 'fahrenheit', 'GiB'.
+        to_unit: the unit wanted, of the same kind: 'mi', 'celsius', 'MB'.
+    """
     try:
         result = convert(value, from_unit, to_unit)
     except ValueError as exc:

@@ -175,13 +175,18 @@ def fetch_weather(city: str, days: int = 1) -> WeatherReport:
         precipitation_unit=data.daily_units.get("precipitation_sum", "mm"),
         days=[DayForecast(date=d, temperature_max=hi, temperature_min=lo, precipitation=rain)
               for d, hi, lo, rain in zip(daily.time, daily.temperature_2m_max, daily.temperature_2m_min,
-                                         daily.precipitation_sum)],
+                                         daily.precipitation_sum, strict=True)],
     )
 
 
-@tool
+@tool(parse_docstring=True)
 def weather(city: str, days: int = 1) -> str:
-    """Current weather and a daily forecast for `days` days (1-16) in a city, e.g. 'Zurich' or 'Paris, France'."""
+    """Current weather and a daily forecast (max/min temperature, precipitation) for a place, from Open-Meteo.
+
+    Args:
+        city: place name, optionally with its country or region, e.g. 'Zurich' or 'Paris, France'.
+        days: number of forecast days, 1 to 16.
+    """
     try:
         return fetch_weather(city, days).text()
     except AgentkitError as exc:
