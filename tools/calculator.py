@@ -10,6 +10,8 @@ from typing import Any
 
 from langchain_core.tools import ToolException, tool
 
+from agentkit.tooling import forgiving
+
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
     ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
@@ -101,6 +103,4 @@ def calculator(expression: str) -> str:
     return str(result)
 
 
-calculator.handle_tool_error = True
-calculator.handle_validation_error = lambda exc: "invalid arguments for calculator: " + "; ".join(
-    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+forgiving(calculator)

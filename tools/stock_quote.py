@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from agentkit.errors import AgentkitError
 from agentkit.net import ServiceError, get_json
+from agentkit.tooling import forgiving
 
 STOCK_ENV = "AGENTKIT_STOCK_URL"
 STOCK_URL = "https://stooq.com"
@@ -110,6 +111,4 @@ def stock_quote(symbol: str) -> str:
         raise ToolException(str(exc)) from None
 
 
-stock_quote.handle_tool_error = True
-stock_quote.handle_validation_error = lambda exc: "invalid arguments for stock_quote: " + "; ".join(
-    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+forgiving(stock_quote)

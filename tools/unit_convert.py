@@ -17,6 +17,8 @@ from fractions import Fraction
 
 from langchain_core.tools import ToolException, tool
 
+from agentkit.tooling import forgiving
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -192,6 +194,4 @@ def unit_convert(value: float, from_unit: str, to_unit: str) -> str:
     return f"{format_number(value)} {source.symbol} = {format_number(result)} {target.symbol}"
 
 
-unit_convert.handle_tool_error = True
-unit_convert.handle_validation_error = lambda exc: "invalid arguments for unit_convert: " + "; ".join(
-    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+forgiving(unit_convert)

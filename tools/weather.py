@@ -15,6 +15,7 @@ from pydantic import BaseModel, model_validator
 
 from agentkit.errors import AgentkitError
 from agentkit.net import get_json
+from agentkit.tooling import forgiving
 
 GEOCODING_ENV = "AGENTKIT_GEOCODING_URL"
 FORECAST_ENV = "AGENTKIT_OPEN_METEO_URL"
@@ -193,6 +194,4 @@ def weather(city: str, days: int = 1) -> str:
         raise ToolException(str(exc)) from None
 
 
-weather.handle_tool_error = True
-weather.handle_validation_error = lambda exc: "invalid arguments for weather: " + "; ".join(
-    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+forgiving(weather)
