@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from agentkit.cli.ask import ask_command
 from agentkit.cli.eval import eval_app
 from agentkit.cli.generate import generate_command
 from agentkit.cli.graph import graph_app
 from agentkit.cli.nodes import nodes_command
+from agentkit.cli.optimize import optimize_command
 from agentkit.cli.phoenix import phoenix_command
 from agentkit.cli.prompts import prompts_app
 from agentkit.cli.run import run_command
@@ -20,12 +22,14 @@ app = typer.Typer(
 )
 
 app.command("run")(run_command)
+app.command("ask")(ask_command)
 app.add_typer(graph_app, name="graph")
 app.command("nodes")(nodes_command)
 app.command("phoenix")(phoenix_command)
 app.command("generate")(generate_command)
 app.add_typer(prompts_app, name="prompts")
 app.add_typer(eval_app, name="eval")
+app.command("optimize")(optimize_command)
 
 
 def main() -> None:

@@ -1,0 +1,42 @@
+"""`agentkit ask QUESTION`: the tool agent, answering from the tools' data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from langchain_core.messages import AIMessage, ToolMessage
+from rich.console import Console
+
+from agentkit.cli.errors import friendly_errors
+from agentkit.engine.runner import run_graph
+from agentkit.workspace import find_workspace
+
+console = Console()
+
+
+@friendly_errors
+def ask_command(
+    question: Annotated[str, typer.Argument(help="what to ask")],
+    show_calls: Annotated[bool, typer.Option("--show-calls", help="print each tool call and its result")] = False,
+    graph: Annotated[Path | None, typer.Option("--graph", help="agent graph (default graphs/tool_agent.yaml)")] = None,
+    trace: Annotated[bool, typer.Option("--trace/--no-trace", help="export spans to Phoenix")] = True,
+) -> None:
+    """Ask the tool agent; the answer is built from the data its tools returned."""
+    path = graph or find_workspace() / "graphs" / "tool_agent.yaml"
+    result = run_graph(path, question, trace=trace)
+    messages = result.state.get("messages") or []
+    start = max((i for i, m in enumerate(messages) if m.type == "human"), default=0)
+    turn = messages[start:]
+    results = [m for m in turn if isinstance(m, ToolMessage)]
+    if show_calls:
+        for message in turn:
+            for call in message.tool_calls if isinstance(message, AIMessage) else []:
+                args = ", ".join(f"{k}={v!r}" for k, v in call["args"].items())
+                console.print(f"[cyan]→ {call['name']}({args})[/]", highlight=False)
+            if isinstance(message, ToolMessage):
+                style = "red" if message.status == "error" else "dim"
+                console.print(f"[{style}]  ← {message.content}[/]", highlight=False)
+    answers = [m.text for m in results if m.status != "error"]
+    typer.echo("\n".join(answers) if answers else str(result.answer))
