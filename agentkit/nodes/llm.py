@@ -67,10 +67,10 @@ def llm_node(params: LLMParams, ctx: NodeContext) -> NodeFunction:
 
     prompt = _prompt_of(params, ctx.workspace, ctx.node)
     model = ctx.resource(params.llm)
-    if params.max_tokens is not None:
-        model = model.bind(max_tokens=params.max_tokens)
     if prompt.output_schema is not None:
-        model = ctx.resource(params.llm).with_structured_output(prompt.output_schema)
+        model = model.with_structured_output(prompt.output_schema)
+    elif params.max_tokens is not None:
+        model = model.bind(max_tokens=params.max_tokens)
     as_message = ctx.channel(params.output).type == "messages"
 
     def run(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
