@@ -97,7 +97,7 @@ def test_items_are_judged_for_validity_and_correctness(fake: ScriptedToolModel) 
     assert not wrong_type.valid and not wrong_type.correct
     assert wrong_type.error.startswith("number_analysis_prime_factors: number: '123456' is not of")
     no_call = by_id["simple_python_97"]
-    assert no_call.valid and not no_call.correct
+    assert no_call.valid and not no_call.correct and no_call.text == "I cannot help with that."
     assert no_call.error == "expected 1 call(s), got 0: none"
     assert by_id["parallel_7"].correct and by_id["parallel_7"].valid
     assert by_id["parallel_60"].error == "expected 3 call(s), got 0: none"
@@ -141,6 +141,15 @@ def test_a_failing_model_call_is_recorded_not_raised(fake: ScriptedToolModel) ->
     result = run_item(fake, item)
     assert (result.valid, result.correct) == (False, False)
     assert result.error == "model error: RuntimeError: decoder exploded"
+
+
+def test_a_tool_set_the_model_cannot_bind_is_recorded(fake: ScriptedToolModel) -> None:
+    class Picky(ScriptedToolModel):
+        def bind_tools(self, tools: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+            raise ConfigError("schema does not compile")
+
+    result = run_item(Picky(), load_bfcl(FIXTURE, limit=1)[0])
+    assert result.error == "model error: ConfigError: schema does not compile"
 
 
 def test_model_without_tool_calling_is_a_config_error() -> None:

@@ -19,12 +19,14 @@ class ItemResult(BaseModel):
 
     `valid`: every call parsed and fits its function's schema. `correct`: BFCL's AST
     check passed. `error`: what was invalid or wrong (None when valid and correct).
+    `invalid_calls`: the source of calls that did not parse; `text`: the reply's text.
     """
 
     id: str
     category: str
     calls: list[Call]
     invalid_calls: list[str] = Field(default_factory=list)
+    text: str = ""
     valid: bool
     correct: bool
     error: str | None = None

@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from langchain_core.runnables import Runnable
 
 from agentkit.errors import ConfigError
 from agentkit.evals.bfcl.matching import check_calls
@@ -36,11 +35,18 @@ def run_bfcl(
 def run_item(model: BaseChatModel, item: BfclItem, *, constrain: bool = True) -> ItemResult:
     """Ask the model one item and judge its reply (a failing call is recorded, not raised)."""
     tools = tool_set(item)
-    bound = _bind(model, tools, constrain)
     start = time.perf_counter()
     try:
+        bound = model.bind_tools(
+            tools.tools, tool_choice="auto", parallel_tool_calls=True, strict=constrain
+        )
         reply = bound.invoke([_message(m) for m in item.messages])
-    except Exception as exc:  # one bad item must not end a long run: record why
+    except NotImplementedError:
+        raise ConfigError(
+            f"the chat model {model_label(model)} does not support tool calling "
+            "(bind_tools); use the local model or an OpenAI-compatible provider"
+        ) from None
+    except Exception as exc:  # one bad item (e.g. a schema) must not end a long run
         return ItemResult(
             id=item.id, category=item.category, calls=[], valid=False, correct=False,
             error=f"model error: {type(exc).__name__}: {exc}",
@@ -77,6 +83,7 @@ def judge(item: BfclItem, tools: ToolSet, reply: AIMessage, latency_s: float) ->
         category=item.category,
         calls=calls,
         invalid_calls=[str(text) for text in unparsed],
+        text=str(reply.text),
         valid=not problems,
         correct=wrong is None,
         error="; ".join(dict.fromkeys(errors)) or None,
@@ -88,20 +95,6 @@ def model_label(model: BaseChatModel) -> str:
     """A readable model name for reports."""
     name = model._identifying_params.get("model_name") or getattr(model, "model_name", None)
     return str(name or type(model).__name__)
-
-
-def _bind(
-    model: BaseChatModel, tools: ToolSet, constrain: bool
-) -> Runnable[LanguageModelInput, BaseMessage]:
-    try:
-        return model.bind_tools(
-            tools.tools, tool_choice="auto", parallel_tool_calls=True, strict=constrain
-        )
-    except NotImplementedError:
-        raise ConfigError(
-            f"the chat model {model_label(model)} does not support tool calling "
-            "(bind_tools); use the local model or an OpenAI-compatible provider"
-        ) from None
 
 
 def _message(message: Message) -> BaseMessage:
