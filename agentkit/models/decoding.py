@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 import torch
 from transformers import DynamicCache
@@ -48,6 +49,16 @@ class Decoder:
         return output.logits[:, -1, :].float()
 
 
+class LogitsConstraint(Protocol):
+    """Restricts which tokens each row may take next (e.g. a grammar, one state per row)."""
+
+    def mask(self, logits: torch.Tensor) -> None:
+        """Set the logits of forbidden tokens to -inf, in place, shape [rows, vocab]."""
+
+    def accept(self, tokens: Sequence[int]) -> None:
+        """Advance with the token chosen for each row."""
+
+
 def pick_tokens(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     """Greedy (temperature 0) or temperature-sampled next token per row."""
     if temperature == 0:
@@ -61,12 +72,21 @@ def generate_tokens(
     rows: Sequence[Sequence[int]],
     max_new_tokens: int,
     temperature: float,
+    constraint: LogitsConstraint | None = None,
 ) -> Iterator[list[int]]:
-    """Yield, step by step, the next token id of every row; stop iterating to stop early."""
+    """Yield, step by step, the next token id of every row; stop iterating to stop early.
+
+    With a `constraint`, each step's logits are masked by it before picking, and the
+    picked tokens are passed to it.
+    """
     decoder = Decoder(loaded, rows)
     logits = decoder.prompt_logits()
     for step in range(max_new_tokens):
+        if constraint is not None:
+            constraint.mask(logits)
         tokens = pick_tokens(logits, temperature)
+        if constraint is not None:
+            constraint.accept(tokens.tolist())
         yield tokens.tolist()
         if step + 1 < max_new_tokens:
             logits = decoder.feed(tokens)

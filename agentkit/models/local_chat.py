@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -18,16 +18,37 @@ from langchain_core.messages import (
     BaseMessage,
     UsageMetadata,
 )
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from pydantic import Field, model_validator
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from agentkit.errors import ConfigError
 from agentkit.models.completion import Completion
 from agentkit.models.config import ChatModelConfig
 from agentkit.models.decoding import generate_tokens
+from agentkit.models.grammar import Grammar, grammar_engine
 from agentkit.models.loading import LoadedModel, shared_model
 from agentkit.models.prompting import render_prompt
 from agentkit.models.scoring import continuation_log_likelihoods
+from agentkit.models.structured import structured_output
+from agentkit.models.tool_prompt import render_tool_prompt
+from agentkit.models.tools import JSON_LINES, ToolBinding
+
+
+class CallOptions(BaseModel):
+    """What one call may set: sampling, bound tools (see `bind_tools`) or a JSON Schema
+    the reply must match (`response_format`, used by `with_structured_output`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_tokens: int = Field(ge=1)
+    temperature: float = Field(ge=0.0)
+    tools: list[dict[str, Any]] | None = None
+    tool_choice: str = "auto"
+    parallel_tool_calls: bool = True
+    strict: bool = True
+    response_format: dict[str, Any] | None = None
 
 
 class LocalChatModel(BaseChatModel):
@@ -36,6 +57,8 @@ class LocalChatModel(BaseChatModel):
     Any message sequence works: a last AI message is continued, any other last message
     gets a new assistant turn. Instances with equal `model` and `quantize` share one
     loaded model. Per call, `max_tokens` and `temperature` may be overridden as kwargs.
+    Tool calling (`bind_tools`) and structured output (`with_structured_output`) use
+    grammar-constrained decoding, so calls and JSON always validate.
     """
 
     model: str | None = None
@@ -93,10 +116,52 @@ class LocalChatModel(BaseChatModel):
 
     def prompt_ids(self, messages: Sequence[BaseMessage]) -> list[int]:
         """Token ids of the chat-template prompt for `messages` (the input tokens)."""
-        tokenizer = self.loaded.tokenizer
-        return tokenizer(render_prompt(tokenizer, messages), add_special_tokens=False)[
-            "input_ids"
-        ]
+        return self._tokenize(render_prompt(self.loaded.tokenizer, messages))
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | dict[str, Any] | bool | None = None,
+        parallel_tool_calls: bool = True,
+        strict: bool = True,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools: replies carry `tool_calls` (see `agentkit.models.tools`).
+
+        `tool_choice`: "auto"/None (text or calls), "required"/"any" (some call), a tool
+        name or `{"type": "function", "function": {"name": ...}}` (that one), "none" (text).
+        With `strict`, decoding is grammar-constrained so every call validates; without,
+        calls that do not parse or validate land in `invalid_tool_calls`.
+        """
+        binding = ToolBinding.create(tools, tool_choice, parallel_tool_calls, strict)
+        if strict:  # a schema the grammar engine cannot compile fails here, not mid-run
+            binding.grammar(grammar_engine(self.loaded), JSON_LINES)
+        return self.bind(**binding.model_dump(), **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type,
+        *,
+        include_raw: bool = False,
+        max_retries: int = 2,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
+        """A runnable whose output is validated `schema` data (see `agentkit.models.structured`).
+
+        `schema`: a pydantic model class (gives an instance), a JSON Schema dict, a
+        TypedDict or a LangChain tool (give dicts). Decoding follows the schema's grammar;
+        a failing validator is retried up to `max_retries` times with the error fed back.
+        """
+        if kwargs:
+            raise TypeError(f"with_structured_output got unsupported options {sorted(kwargs)}")
+        return structured_output(
+            self,
+            grammar_engine(self.loaded),
+            schema,
+            include_raw=include_raw,
+            max_retries=max_retries,
+        )
 
     def _stream(
         self,
@@ -105,16 +170,20 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        max_tokens, temperature = self._sampling(**kwargs)
-        loaded = self.loaded
+        options = self._options(**kwargs)
+        if options.tools is not None:  # a tool reply is parsed whole: one chunk
+            reply = self._tool_reply(messages, stop, options)
+            yield ChatGenerationChunk(message=AIMessageChunk(**_chunk_fields(reply)))
+            return
         prompt = self.prompt_ids(messages)
-        completion = Completion(loaded.tokenizer, loaded.eos_ids, stop or [], max_tokens)
-        for (token,) in generate_tokens(loaded, [prompt], max_tokens, temperature):
-            text = completion.add(token)
-            if text:
-                yield ChatGenerationChunk(message=AIMessageChunk(content=text))
-            if completion.finished:
-                break
+        grammar = None
+        if options.response_format is not None:
+            grammar = grammar_engine(self.loaded).json_schema(
+                options.response_format, "response_format"
+            )
+        completion = self._completion(stop, options)
+        for text in self._decode(prompt, completion, options, grammar):
+            yield ChatGenerationChunk(message=AIMessageChunk(content=text))
         yield ChatGenerationChunk(
             message=AIMessageChunk(
                 content="",
@@ -131,7 +200,58 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        options = self._options(**kwargs)
+        if options.tools is not None:  # direct, so invalid calls stay exactly as parsed
+            reply = self._tool_reply(messages, stop, options)
+            return ChatResult(generations=[ChatGeneration(message=reply)])
         return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+
+    def _tool_reply(
+        self, messages: list[BaseMessage], stop: list[str] | None, options: CallOptions
+    ) -> AIMessage:
+        binding = ToolBinding.create(
+            options.tools or [], options.tool_choice, options.parallel_tool_calls, options.strict
+        )
+        text, call_format = render_tool_prompt(self.loaded.tokenizer, messages, binding)
+        prompt = self._tokenize(text)
+        grammar = (
+            binding.grammar(grammar_engine(self.loaded), call_format) if binding.strict else None
+        )
+        completion = self._completion(stop, options)
+        for _ in self._decode(prompt, completion, options, grammar):
+            pass
+        return AIMessage(
+            **binding.parse(completion.text, call_format).model_dump(),
+            usage_metadata=_usage(len(prompt), completion),
+            response_metadata=self._response_metadata(completion),
+        )
+
+    def _completion(self, stop: list[str] | None, options: CallOptions) -> Completion:
+        loaded = self.loaded
+        return Completion(loaded.tokenizer, loaded.eos_ids, stop or [], options.max_tokens)
+
+    def _decode(
+        self,
+        prompt: list[int],
+        completion: Completion,
+        options: CallOptions,
+        grammar: Grammar | None,
+    ) -> Iterator[str]:
+        """Generate into `completion`, yielding the text that became final."""
+        loaded = self.loaded
+        constraint = None if grammar is None else grammar_engine(loaded).mask([grammar])
+        steps = generate_tokens(
+            loaded, [prompt], options.max_tokens, options.temperature, constraint
+        )
+        for (token,) in steps:
+            text = completion.add(token)
+            if text:
+                yield text
+            if completion.finished:
+                break
+
+    def _tokenize(self, text: str) -> list[int]:
+        return self.loaded.tokenizer(text, add_special_tokens=False)["input_ids"]
 
     def generate_batch(
         self,
@@ -142,13 +262,11 @@ class LocalChatModel(BaseChatModel):
         temperature: float | None = None,
     ) -> list[AIMessage]:
         """Generate for many prompts at once (one left-padded batch), one reply each."""
-        max_tokens, temperature = self._sampling(max_tokens, temperature)
+        options = self._options(max_tokens=max_tokens, temperature=temperature)
         loaded = self.loaded
         prompts = [self.prompt_ids(self._convert_input(i).to_messages()) for i in inputs]
-        completions = [
-            Completion(loaded.tokenizer, loaded.eos_ids, stop or [], max_tokens) for _ in prompts
-        ]
-        for tokens in generate_tokens(loaded, prompts, max_tokens, temperature):
+        completions = [self._completion(stop, options) for _ in prompts]
+        for tokens in generate_tokens(loaded, prompts, options.max_tokens, options.temperature):
             for completion, token in zip(completions, tokens, strict=True):
                 if not completion.finished:
                     completion.add(token)
@@ -173,22 +291,20 @@ class LocalChatModel(BaseChatModel):
         scores = self.score_options(messages, options)
         return options[max(range(len(options)), key=scores.__getitem__)]
 
-    def _sampling(
-        self, max_tokens: int | None = None, temperature: float | None = None, **unsupported: Any
-    ) -> tuple[int, float]:
-        """Per-call `max_tokens` / `temperature`, defaulting to the instance's."""
+    def _options(self, **kwargs: Any) -> CallOptions:
+        """Per-call options, `max_tokens` / `temperature` defaulting to the instance's."""
+        unsupported = set(kwargs) - set(CallOptions.model_fields)
         if unsupported:
             raise TypeError(
                 f"LocalChatModel got unsupported call options {sorted(unsupported)}; "
-                "supported: max_tokens, temperature"
+                f"supported: {', '.join(CallOptions.model_fields)}"
             )
-        max_tokens = self.max_tokens if max_tokens is None else max_tokens
-        temperature = self.temperature if temperature is None else temperature
-        if max_tokens < 1 or temperature < 0:
-            raise ValueError(
-                f"need max_tokens >= 1 and temperature >= 0, got {max_tokens} and {temperature}"
-            )
-        return max_tokens, temperature
+        defaults = {"max_tokens": self.max_tokens, "temperature": self.temperature}
+        given = {key: value for key, value in kwargs.items() if value is not None}
+        try:
+            return CallOptions.model_validate({**defaults, **given})
+        except ValidationError as exc:
+            raise ValueError(f"LocalChatModel call options: {exc}") from exc
 
     def _response_metadata(self, completion: Completion) -> dict[str, Any]:
         return {"model_name": self.loaded.name, "finish_reason": completion.finish_reason}
@@ -200,3 +316,15 @@ def _usage(prompt_tokens: int, completion: Completion) -> UsageMetadata:
         output_tokens=completion.token_count,
         total_tokens=prompt_tokens + completion.token_count,
     )
+
+
+def _chunk_fields(reply: AIMessage) -> dict[str, Any]:
+    """An AI message as the fields of its single, last stream chunk."""
+    return {
+        "content": reply.content,
+        "tool_calls": reply.tool_calls,
+        "invalid_tool_calls": reply.invalid_tool_calls,
+        "usage_metadata": reply.usage_metadata,
+        "response_metadata": reply.response_metadata,
+        "chunk_position": "last",
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from jinja2 import TemplateError
 from langchain_core.messages import AIMessage, BaseMessage, ChatMessage, ToolMessage
@@ -30,13 +31,13 @@ def render_prompt(tokenizer: PreTrainedTokenizerBase, messages: Sequence[BaseMes
     """
     if not messages:
         raise ValueError("cannot build a prompt from an empty message list")
-    continue_last = messages[-1].type == "ai" and bool(message_text(messages[-1]))
+    continue_last = continues_last(messages)
     try:
-        return _apply(tokenizer, to_turns(messages), continue_last)
+        return apply_template(tokenizer, to_turns(messages), continue_last)
     except (TemplateError, ValueError, TypeError):
         turns = safe_turns(messages)
     try:
-        return _apply(tokenizer, turns, continue_last)
+        return apply_template(tokenizer, turns, continue_last)
     except (TemplateError, ValueError, TypeError) as exc:
         raise ConfigError(
             f"the model's chat template cannot render this conversation ({exc}); "
@@ -55,7 +56,7 @@ def safe_turns(messages: Sequence[BaseMessage]) -> list[Turn]:
     for message in messages:
         role, text = _role(message), message_text(message)
         if role == "tool":
-            role, text = "user", f"Tool result ({_tool_name(message, messages)}): {text}"
+            role, text = "user", f"Tool result ({tool_name(message, messages)}): {text}"
         elif role not in ("user", "assistant"):
             role, text = "user", f"Instructions: {text}"
         if turns and turns[-1]["role"] == role:
@@ -83,7 +84,8 @@ def _role(message: BaseMessage) -> str:
     return _ROLES.get(message.type, message.type)
 
 
-def _tool_name(message: BaseMessage, messages: Sequence[BaseMessage]) -> str:
+def tool_name(message: BaseMessage, messages: Sequence[BaseMessage]) -> str:
+    """The name of the tool whose result `message` is (from the call it answers)."""
     if message.name:
         return message.name
     if isinstance(message, ToolMessage):
@@ -95,10 +97,22 @@ def _tool_name(message: BaseMessage, messages: Sequence[BaseMessage]) -> str:
     return "tool"
 
 
-def _apply(tokenizer: PreTrainedTokenizerBase, turns: list[Turn], continue_last: bool) -> str:
+def continues_last(messages: Sequence[BaseMessage]) -> bool:
+    """Whether the prompt continues the last message (an AI message with text)."""
+    return messages[-1].type == "ai" and bool(message_text(messages[-1]))
+
+
+def apply_template(
+    tokenizer: PreTrainedTokenizerBase,
+    turns: Sequence[dict[str, Any]],
+    continue_last: bool,
+    **extra: Any,
+) -> str:
+    """The chat template applied to `turns` (extra keyword arguments go to the template)."""
     return tokenizer.apply_chat_template(
-        turns,
+        list(turns),
         tokenize=False,
         add_generation_prompt=not continue_last,
         continue_final_message=continue_last,
+        **extra,
     )
