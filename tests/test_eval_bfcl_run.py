@@ -212,6 +212,8 @@ def test_cli_runs_prints_table_and_writes_json_and_html(
                                 "--json", str(tmp_path / "free.json")])
     assert first.exit_code == 0, first.output
     assert "unconstrained decoding" in first.output and "wrote" in first.output
+    assert "simple_python: n=2 valid_rate=0.500 accuracy=0.500" in first.output
+    assert "irrelevance: n=2 valid_rate=0.500 accuracy=1.000" in first.output
     saved = json.loads((tmp_path / "free.json").read_text())
     assert [c["category"] for c in saved["categories"]] == ["simple_python", "irrelevance"]
     assert saved["constrained"] is False and saved["limit"] == 2 and len(saved["items"]) == 4

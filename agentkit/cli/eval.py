@@ -21,7 +21,7 @@ from agentkit.errors import ConfigError
 from agentkit.evals.bfcl.html import write_html
 from agentkit.evals.bfcl.loading import load_bfcl
 from agentkit.evals.bfcl.report import scores_table
-from agentkit.evals.bfcl.results import BfclRun, ItemResult
+from agentkit.evals.bfcl.results import BfclRun, ItemResult, score
 from agentkit.models.config import ChatModelConfig
 
 eval_app = typer.Typer(help="Score models on benchmarks (BFCL tool calling).",
@@ -74,11 +74,15 @@ def bfcl_command(
     with _progress() as progress:
         task = progress.add_task(mode, total=len(items), right="")
         for result in run_bfcl(llm, items, constrain=constrain):
+            if results and result.category != results[-1].category:
+                _print_category(progress, results)
             results.append(result)
             done = [r for r in results if r.category == result.category]
             accuracy = sum(r.correct for r in done) / len(done)
             progress.update(task, advance=1, description=f"{mode} {result.category}",
                             right=f"acc {accuracy:.2f}")
+        if results:
+            _print_category(progress, results)
     run = BfclRun.from_results(
         results, model=model_label(llm), constrained=constrain, data=data, limit=limit
     )
@@ -107,6 +111,17 @@ def report_command(
         console.print(scores_table(run))
     write_html(loaded, html_out)
     console.print(f"wrote {html_out}", highlight=False)
+
+
+def _print_category(progress: Progress, results: list[ItemResult]) -> None:
+    """One line for the category just finished (also readable in logs)."""
+    name = results[-1].category
+    figures = score(name, [r for r in results if r.category == name])
+    progress.console.print(
+        f"{name}: n={figures.n} valid_rate={figures.valid_rate:.3f} "
+        f"accuracy={figures.accuracy:.3f} mean latency {figures.mean_latency_s:.1f}s",
+        highlight=False,
+    )
 
 
 def _progress() -> Progress:
