@@ -128,3 +128,21 @@ def test_prompts_cli_list_show_diff(store: PromptStore) -> None:
     assert "-template: 'Question: {question}'" in diff.output and "+template:" in diff.output
     missing = runner.invoke(app, ["prompts", "show", "nope"])
     assert missing.exit_code == 1 and "no prompt named 'nope'" in missing.output
+
+
+def test_prompt_with_output_schema_gives_structured_output_with_the_local_model(
+    workspace: Path, write_graph: Callable[..., Path]
+) -> None:
+    folder = workspace / "prompts"
+    folder.mkdir()
+    (folder / "extract.yaml").write_text(
+        "system: Extract the city the user asks about.\n"
+        "template: \"{question}\"\n"
+        "output_schema:\n"
+        "  type: object\n"
+        "  properties: {city: {type: string}, days: {type: integer}}\n"
+        "  required: [city, days]\n")
+    graph = load_graph(write_graph(GRAPH.replace("topic: str, answer: str", "topic: str, answer: dict")
+                                   .replace("kind: chat_model", "kind: chat_model, max_tokens: 40") % "extract"))
+    answer = graph.invoke({"question": "What will the weather be in Paris for the next 3 days?"})["answer"]
+    assert set(answer) == {"city", "days"} and isinstance(answer["city"], str) and isinstance(answer["days"], int)
