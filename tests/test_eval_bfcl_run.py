@@ -193,6 +193,7 @@ def test_html_compares_runs_with_a_chart(fake: ScriptedToolModel) -> None:
     assert "<td>simple_python</td><td>3</td><td>0.667</td><td>0.333</td>" in page
     assert "irrelevance_59" in page and "expected no call, got linear_equation_solver" in page
     assert "<summary>constrained: 8 of 12 items invalid or wrong</summary>" in page
+    assert "<td class='text'>I cannot help with that.</td>" in page
 
 
 # --- the CLI, with the fake model in place of the local one ------------------------

@@ -136,11 +136,19 @@ def _wrong_items(run: BfclRun, label: str) -> str:
         f"<tr><td>{escape(item.id)}</td><td>{'yes' if item.valid else 'no'}</td>"
         f"<td>{'yes' if item.correct else 'no'}</td>"
         f"<td class='text'>{escape(json.dumps([c.model_dump() for c in item.calls]))}</td>"
+        f"<td class='text'>{escape(_shorten(item.text))}</td>"
         f"<td class='text'>{escape(item.error or '')}</td></tr>"
         for item in wrong
     )
-    header = "<tr><th>id</th><th>valid</th><th>correct</th><th>calls</th><th>error</th></tr>"
+    header = (
+        "<tr><th>id</th><th>valid</th><th>correct</th><th>calls</th><th>reply text</th>"
+        "<th>error</th></tr>"
+    )
     return (
         f"<details><summary>{escape(label)}: {len(wrong)} of {len(run.items)} items "
         f"invalid or wrong</summary><table>{header}{rows}</table></details>"
     )
+
+
+def _shorten(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
