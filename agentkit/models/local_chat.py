@@ -176,13 +176,8 @@ class LocalChatModel(BaseChatModel):
             yield ChatGenerationChunk(message=AIMessageChunk(**_chunk_fields(reply)))
             return
         prompt = self.prompt_ids(messages)
-        grammar = None
-        if options.response_format is not None:
-            grammar = grammar_engine(self.loaded).json_schema(
-                options.response_format, "response_format"
-            )
         completion = self._completion(stop, options)
-        for text in self._decode(prompt, completion, options, grammar):
+        for text in self._decode(prompt, completion, options, self._response_grammar(options)):
             yield ChatGenerationChunk(message=AIMessageChunk(content=text))
         yield ChatGenerationChunk(
             message=AIMessageChunk(
@@ -226,6 +221,11 @@ class LocalChatModel(BaseChatModel):
             response_metadata=self._response_metadata(completion),
         )
 
+    def _response_grammar(self, options: CallOptions) -> Grammar | None:
+        if options.response_format is None:
+            return None
+        return grammar_engine(self.loaded).json_schema(options.response_format, "response_format")
+
     def _completion(self, stop: list[str] | None, options: CallOptions) -> Completion:
         loaded = self.loaded
         return Completion(loaded.tokenizer, loaded.eos_ids, stop or [], options.max_tokens)
@@ -260,13 +260,24 @@ class LocalChatModel(BaseChatModel):
         stop: list[str] | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        response_format: dict[str, Any] | None = None,
     ) -> list[AIMessage]:
-        """Generate for many prompts at once (one left-padded batch), one reply each."""
-        options = self._options(max_tokens=max_tokens, temperature=temperature)
+        """Generate for many prompts at once (one left-padded batch), one reply each;
+        with `response_format` (a JSON Schema) every reply is JSON matching it."""
+        options = self._options(
+            max_tokens=max_tokens, temperature=temperature, response_format=response_format
+        )
         loaded = self.loaded
         prompts = [self.prompt_ids(self._convert_input(i).to_messages()) for i in inputs]
         completions = [self._completion(stop, options) for _ in prompts]
-        for tokens in generate_tokens(loaded, prompts, options.max_tokens, options.temperature):
+        grammar = self._response_grammar(options)
+        constraint = None
+        if grammar is not None:
+            constraint = grammar_engine(loaded).mask([grammar] * len(prompts))
+        steps = generate_tokens(
+            loaded, prompts, options.max_tokens, options.temperature, constraint
+        )
+        for tokens in steps:
             for completion, token in zip(completions, tokens, strict=True):
                 if not completion.finished:
                     completion.add(token)

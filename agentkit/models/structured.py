@@ -52,7 +52,8 @@ class OutputSchema:
             if isinstance(schema, BaseTool):
                 call_schema = schema.tool_call_schema
                 if isinstance(call_schema, type) and issubclass(call_schema, BaseModel):
-                    return cls(schema.name, call_schema.model_json_schema(), _checked_dict(call_schema))
+                    check = _checked_dict(call_schema)
+                    return cls(schema.name, call_schema.model_json_schema(), check)
                 return _json_schema(schema.name, call_schema)
         except (PydanticUserError, TypeError) as exc:
             raise ConfigError(f"structured output: no JSON Schema for {schema!r} ({exc})") from exc
