@@ -121,6 +121,18 @@ def test_auto_calls_when_a_tool_fits(chat: LocalChatModel) -> None:
     assert weather_cities(reply) == ["Paris"]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="SmolLM2-135M (Q4_1) cannot spell Zurich right after a quote: greedy decoding "
+    "gives 'Zur' then 'k'/'aco' (P('ich') < 0.05 in every prompt format tried, free or "
+    "constrained); it writes ' Zurich' after a space. The grammar keeps the call valid.",
+)
+def test_weather_in_zurich_names_zurich(chat: LocalChatModel) -> None:
+    reply = chat.bind_tools([get_weather]).invoke("What's the weather in Zurich?")
+    assert_valid(reply, [get_weather])
+    assert weather_cities(reply) == ["Zurich"]
+
+
 def test_none_answers_in_text(chat: LocalChatModel) -> None:
     reply = chat.bind_tools(TOOLS, tool_choice="none").invoke(
         "What's the weather in Paris?", max_tokens=12
@@ -309,6 +321,8 @@ def test_tool_choice_and_tools_are_checked_at_bind_time(chat: LocalChatModel) ->
     chat.bind_tools([odd], strict=False)  # free generation needs no grammar
     with pytest.raises(ConfigError, match="unique"):
         chat.bind_tools([add, add])
+    with pytest.raises(ConfigError, match="no tools given"):
+        chat.bind_tools([])
     assert ToolBinding.create(TOOLS, "any").tool_choice == "required"
     assert ToolBinding.create(TOOLS, True).tool_choice == "required"
     assert ToolBinding.create(TOOLS, None).tool_choice == "auto"

@@ -45,7 +45,7 @@ class CallOptions(BaseModel):
     max_tokens: int = Field(ge=1)
     temperature: float = Field(ge=0.0)
     tools: list[dict[str, Any]] | None = None
-    tool_choice: str = "auto"
+    tool_choice: str | dict[str, Any] | bool | None = None
     parallel_tool_calls: bool = True
     strict: bool = True
     response_format: dict[str, Any] | None = None
@@ -154,7 +154,10 @@ class LocalChatModel(BaseChatModel):
         a failing validator is retried up to `max_retries` times with the error fed back.
         """
         if kwargs:
-            raise TypeError(f"with_structured_output got unsupported options {sorted(kwargs)}")
+            raise TypeError(
+                f"LocalChatModel.with_structured_output got unsupported options {sorted(kwargs)} "
+                "(decoding is always grammar-constrained JSON); supported: include_raw, max_retries"
+            )
         return structured_output(
             self,
             grammar_engine(self.loaded),

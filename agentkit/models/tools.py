@@ -74,6 +74,8 @@ class ToolBinding(BaseModel):
         """Normalize LangChain tools, pydantic models, functions or OpenAI tool dicts and
         `tool_choice` ("auto"/None, "required"/"any"/True, "none", a tool name or
         `{"type": "function", "function": {"name": ...}}`)."""
+        if not tools:
+            raise ConfigError("bind_tools: no tools given; bind at least one tool")
         formatted = [_openai_tool(tool) for tool in tools]
         names = [tool["function"]["name"] for tool in formatted]
         if len(set(names)) != len(names):
