@@ -114,8 +114,9 @@ class ToolBinding(BaseModel):
         alternatives = []
         for index, name in enumerate(names):
             head = json.dumps({"name": name})[:-1] + ', "arguments": '
-            alternatives.append(f"{lark_literal(call_format.prefix + head)} args_{index} "
-                                f"{lark_literal('}' + call_format.suffix)}")
+            opening = lark_literal(call_format.prefix + head)
+            closing = lark_literal("}" + call_format.suffix)
+            alternatives.append(f"{opening} args_{index} {closing}")
             rules.append(f"args_{index}: {json_schema_lark(self.schemas[name])}")
         rules.append("call: " + " | ".join(alternatives))
         several = self.parallel_tool_calls and self.forced_tool is None
