@@ -25,6 +25,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 bench: setup
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/graph_overhead.py
 	$(BIN)/python bench/local_model.py
 

@@ -8,6 +8,7 @@ from agentkit.cli.ask import ask_command
 from agentkit.cli.eval import eval_app
 from agentkit.cli.generate import generate_command
 from agentkit.cli.graph import graph_app
+from agentkit.cli.index import index_command
 from agentkit.cli.nodes import nodes_command
 from agentkit.cli.optimize import optimize_command
 from agentkit.cli.phoenix import phoenix_command
@@ -27,6 +28,7 @@ app.add_typer(graph_app, name="graph")
 app.command("nodes")(nodes_command)
 app.command("phoenix")(phoenix_command)
 app.command("generate")(generate_command)
+app.command("index")(index_command)
 app.add_typer(prompts_app, name="prompts")
 app.add_typer(eval_app, name="eval")
 app.command("optimize")(optimize_command)

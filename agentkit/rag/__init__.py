@@ -1,0 +1,1 @@
+"""Retrieval: loaders, chunking, stores (embedded default, Weaviate), fusion, reranking."""

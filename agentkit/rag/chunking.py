@@ -1,0 +1,123 @@
+"""Token-aware chunking: sentences and lines packed up to a size in the embedder's tokens."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from agentkit.errors import ConfigError
+from agentkit.rag.chunks import Chunk, chunk_id
+from agentkit.rag.loaders import SourceDocument
+
+
+class ChunkingConfig(BaseModel):
+    """Chunk sizes in tokens of `tokenizer` (default: the embeddings model's tokenizer)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    chunk_size: int = Field(200, ge=16, description="most tokens per chunk")
+    chunk_overlap: int = Field(30, ge=0, description="tokens shared by neighbouring chunks")
+    tokenizer: str | None = Field(None, description="HF tokenizer folder or hub id")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> "ChunkingConfig":
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})"
+            )
+        return self
+
+
+@lru_cache(maxsize=4)
+def _tokenizer(name: str | None):  # noqa: ANN202 - a transformers tokenizer
+    from transformers import AutoTokenizer
+
+    from agentkit.models.embeddings import default_embeddings_path
+
+    where = name or str(default_embeddings_path())
+    try:
+        return AutoTokenizer.from_pretrained(where)
+    except OSError as exc:
+        raise ConfigError(f"chunking tokenizer {where!r} could not be loaded ({exc}); "
+                          "give a local tokenizer folder or leave tokenizer unset") from exc
+
+
+_BOUNDARY = re.compile(r"\n\s*\n|\n|(?<=[.!?;])\s+")
+
+
+class Chunker:
+    """Packs sentences and lines into chunks of at most `chunk_size` tokens.
+
+    Each batch of documents is tokenized once (a fast tokenizer, with offsets); units
+    (paragraphs, lines, sentences) are packed greedily, a unit longer than a chunk is cut
+    at token boundaries, and each chunk starts with the last units of the previous one
+    up to `chunk_overlap` tokens."""
+
+    def __init__(self, config: ChunkingConfig = ChunkingConfig()):
+        self.config = config
+        self._tokenizer = _tokenizer(config.tokenizer)
+
+    def split(self, document: SourceDocument) -> list[Chunk]:
+        """The document's chunks, in order, without repeats (equal text → one chunk)."""
+        return self.split_many([document])[0]
+
+    def split_many(self, documents: list[SourceDocument]) -> list[list[Chunk]]:
+        """`split` for many documents, tokenized in one batch."""
+        encoded = self._tokenizer([d.text for d in documents], add_special_tokens=False,
+                                  return_offsets_mapping=True, verbose=False)
+        return [self._chunks(doc, [start for start, _ in offsets])
+                for doc, offsets in zip(documents, encoded["offset_mapping"])]
+
+    def _chunks(self, document: SourceDocument, token_starts: list[int]) -> list[Chunk]:
+        chunks: dict[str, Chunk] = {}
+        for position, (start, end) in enumerate(self._spans(document.text, token_starts)):
+            text = document.text[start:end].strip()
+            if not text:
+                continue
+            cid = chunk_id(document.doc_id, text)
+            chunks.setdefault(cid, Chunk(
+                id=cid, text=text, doc_id=document.doc_id, source=document.source,
+                title=document.title, metadata={**document.metadata, "position": position},
+            ))
+        return list(chunks.values())
+
+    def _spans(self, text: str, token_starts: list[int]) -> list[tuple[int, int]]:
+        """Character spans of the chunks."""
+        size, overlap = self.config.chunk_size, self.config.chunk_overlap
+        units: list[tuple[int, int, int]] = []  # (start char, end char, tokens)
+        for start, end in _units(text):
+            first, last = bisect_left(token_starts, start), bisect_left(token_starts, end)
+            for cut in range(first, max(last, first + 1), size):  # over-long units: cut by tokens
+                piece_end = token_starts[cut + size] if cut + size < last else end
+                units.append((token_starts[cut] if cut < len(token_starts) else start,
+                              piece_end, min(size, last - cut)))
+        spans: list[tuple[int, int]] = []
+        current: list[tuple[int, int, int]] = []
+        for unit in units:
+            if current and sum(u[2] for u in current) + unit[2] > size:
+                spans.append((current[0][0], current[-1][1]))
+                kept: list[tuple[int, int, int]] = []
+                for previous in reversed(current):
+                    if sum(u[2] for u in kept) + previous[2] > min(overlap, size - unit[2]):
+                        break
+                    kept.insert(0, previous)
+                current = kept
+            current.append(unit)
+        if current:
+            spans.append((current[0][0], current[-1][1]))
+        return spans
+
+
+def _units(text: str) -> list[tuple[int, int]]:
+    """Spans of paragraphs, lines and sentences (the separators stay with the left unit)."""
+    spans, start = [], 0
+    for boundary in _BOUNDARY.finditer(text):
+        if boundary.start() > start:
+            spans.append((start, boundary.start()))
+        start = boundary.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans

@@ -1,0 +1,30 @@
+"""Opening a store from its config (the `store` resource kind and `agentkit index` use this)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agentkit.rag.config import StoreConfig
+from agentkit.rag.document_index import DocumentIndex
+from agentkit.rag.stores.base import ChunkStore
+
+
+def open_chunk_store(config: StoreConfig, workspace: Path | None = None) -> ChunkStore:
+    """The backend `config` names (the embedded store's folder is created on demand)."""
+    if config.backend == "weaviate":
+        from agentkit.rag.stores.weaviate import WeaviateConfig, WeaviateStore
+
+        return WeaviateStore(WeaviateConfig(
+            url=str(config.url), api_key_env=config.api_key_env,
+            collection=config.collection or config.name.capitalize(),
+        ))
+    from agentkit.rag.stores.embedded import EmbeddedStore
+
+    return EmbeddedStore(config.folder(workspace))
+
+
+def open_index(config: StoreConfig, workspace: Path | None = None) -> DocumentIndex:
+    """The store with the embeddings model it is filled and queried with."""
+    from agentkit.models import get_embeddings
+
+    return DocumentIndex(open_chunk_store(config, workspace), get_embeddings(config.embeddings))
