@@ -12,12 +12,9 @@ from agentkit.rag.stores.base import ChunkStore
 def open_chunk_store(config: StoreConfig, workspace: Path | None = None) -> ChunkStore:
     """The backend `config` names (the embedded store's folder is created on demand)."""
     if config.backend == "weaviate":
-        from agentkit.rag.stores.weaviate import WeaviateConfig, WeaviateStore
+        from agentkit.rag.stores.weaviate import WeaviateStore
 
-        return WeaviateStore(WeaviateConfig(
-            url=str(config.url), api_key_env=config.api_key_env,
-            collection=config.collection or config.name.capitalize(),
-        ))
+        return WeaviateStore(config.weaviate_config())
     from agentkit.rag.stores.embedded import EmbeddedStore
 
     return EmbeddedStore(config.folder(workspace))
