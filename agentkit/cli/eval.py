@@ -1,9 +1,10 @@
-"""`agentkit eval bfcl | report`: score tool calling on BFCL data, chart the results."""
+"""`agentkit eval bfcl | report | retrieval`: score tool calling on BFCL data and
+retrieval on BEIR data, chart the results."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -22,10 +23,21 @@ from agentkit.evals.bfcl.html import write_html
 from agentkit.evals.bfcl.loading import load_bfcl
 from agentkit.evals.bfcl.report import scores_table
 from agentkit.evals.bfcl.results import BfclRun, ItemResult, score
+from agentkit.evals.retrieval.results import MODES
 from agentkit.models.config import ChatModelConfig
 
-eval_app = typer.Typer(help="Score models on benchmarks (BFCL tool calling).",
-                       no_args_is_help=True)
+if TYPE_CHECKING:
+    from agentkit.evals.retrieval.results import QueryScore
+    from agentkit.rag.chunking import ChunkingConfig
+    from agentkit.rag.document_index import DocumentIndex
+    from agentkit.rag.indexing import IndexPlan, IndexReport
+    from agentkit.rag.rerank import Reranker
+
+eval_app = typer.Typer(
+    help="Score on benchmarks: BFCL tool calling (`bfcl`, `report`) and BEIR retrieval "
+    "(`retrieval`: bm25, dense, hybrid, hybrid+rerank over an embedded store).",
+    no_args_is_help=True,
+)
 console = Console()
 progress_console = Console(stderr=True)
 
@@ -134,3 +146,161 @@ def _progress() -> Progress:
         TimeRemainingColumn(),
         console=progress_console,
     )
+
+
+@eval_app.command("retrieval")
+@friendly_errors
+def retrieval_command(
+    corpus: Annotated[Path, typer.Option("--corpus", help="BEIR corpus.jsonl (_id, title, text).")],
+    queries: Annotated[Path, typer.Option("--queries", help="BEIR queries.jsonl (_id, text, metadata.split).")],
+    qrels: Annotated[Path, typer.Option(
+        "--qrels", help="BEIR qrels TSV with the header `query-id corpus-id score`.")],
+    mode: Annotated[list[str] | None, typer.Option(
+        "--mode", "-m", help=f"Search mode, repeatable: {' | '.join(MODES)} (default: all four).")] = None,
+    split: Annotated[str | None, typer.Option(
+        "--split", help="Only queries whose metadata.split is this (e.g. train, test).")] = None,
+    limit: Annotated[int | None, typer.Option(
+        "--limit", min=1, help="At most N queries (the first N that have a relevant document).")] = None,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", help="Most tokens per chunk.")] = 200,
+    chunk_overlap: Annotated[int, typer.Option(
+        "--chunk-overlap", help="Tokens shared by neighbouring chunks.")] = 30,
+    rrf_k: Annotated[int, typer.Option("--rrf-k", min=1, help="Hybrid fusion: the k in 1 / (k + rank).")] = 60,
+    store: Annotated[str | None, typer.Option(
+        "--store", help="Embedded store name (default: derived from the corpus path and chunking; "
+        "re-runs reuse it).")] = None,
+    depth: Annotated[int, typer.Option(
+        "--depth", min=100, help="Chunks retrieved per query before aggregating to documents.")] = 200,
+    reranker: Annotated[str | None, typer.Option(
+        "--reranker", help="hybrid+rerank: reranker spec (default: the offline default).")] = None,
+    rerank_depth: Annotated[int, typer.Option(
+        "--rerank-depth", min=1, help="hybrid+rerank: how many of the first hybrid chunks to rerank.")] = 30,
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", help="Write per-mode figures and per-query scores here.")] = None,
+    html_out: Annotated[Path | None, typer.Option(
+        "--html", help="Write an HTML report (metrics chart, latency plot) here.")] = None,
+) -> None:
+    """Score retrieval on BEIR data: nDCG@10, recall@10, recall@100, MRR@10 and latency per mode.
+
+    The corpus is indexed into an embedded store (chunked, embedded with the local
+    model; a re-run only embeds what changed). Each query retrieves --depth chunks,
+    which count as documents at the rank of their best chunk. Latency includes the
+    query embedding. hybrid+rerank reranks the first --rerank-depth hybrid chunks.
+    """
+    from agentkit.evals.retrieval.html import write_html
+    from agentkit.evals.retrieval.loading import load_beir
+    from agentkit.evals.retrieval.report import scores_table
+    from agentkit.evals.retrieval.results import RetrievalRun, RetrievalSettings
+    from agentkit.evals.retrieval.running import (
+        SearchSettings,
+        default_store_name,
+        evaluate,
+        missing_relevant,
+        store_config,
+    )
+    from agentkit.rag.chunking import ChunkingConfig
+    from agentkit.rag.fusion import FusionConfig
+    from agentkit.rag.open import open_index
+    from agentkit.workspace import find_workspace
+
+    modes = _retrieval_modes(mode)
+    try:
+        chunking = ChunkingConfig(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+    except ValueError as exc:
+        raise ConfigError(f"agentkit eval retrieval: {exc}") from None
+    data = load_beir(corpus, queries, qrels, split=split, limit=limit)
+    settings = SearchSettings(depth=depth, fusion=FusionConfig(rrf_k=rrf_k), rerank_depth=rerank_depth)
+    if "hybrid+rerank" in modes:
+        settings.reranker = _reranker(reranker, explicit=bool(mode))
+        if settings.reranker is None:
+            modes.remove("hybrid+rerank")
+    name = store or default_store_name(corpus, chunking)
+    config = store_config(name)
+    workspace = find_workspace()
+    index = open_index(config, workspace)
+    try:
+        report = _index_with_progress(index, corpus, workspace, chunking)
+        progress_console.print(f"store {name!r}: {report.summary()}", highlight=False)
+        with _progress() as progress:
+            tasks = {m: progress.add_task(m, total=len(data.queries), right="", start=False)
+                     for m in modes}
+            done: dict[str, list[float]] = {m: [] for m in modes}
+
+            def on_query(current: str, score: QueryScore) -> None:
+                if not done[current]:
+                    progress.start_task(tasks[current])
+                done[current].append(score.ndcg_at_10)
+                mean = sum(done[current]) / len(done[current])
+                progress.update(tasks[current], advance=1, right=f"nDCG@10 {mean:.3f}")
+
+            results = evaluate(index, data, modes, settings, on_query=on_query)
+        chunks = index.store.count()
+    finally:
+        index.store.close()
+    run = RetrievalRun(
+        n_queries=len(data.queries),
+        settings=RetrievalSettings(
+            corpus=str(corpus), queries=str(queries), qrels=str(qrels), split=split, limit=limit,
+            documents=len(data.corpus_ids), chunks=chunks, chunk_size=chunk_size,
+            chunk_overlap=chunk_overlap, store=name, store_path=str(config.folder(workspace)),
+            embeddings=config.embeddings.model or "all-MiniLM-L6-v2 (bundled)",
+            fusion=settings.fusion.model_dump(), depth=depth,
+            reranker=reranker if settings.reranker else None,
+            rerank_depth=rerank_depth if settings.reranker else None,
+            index_seconds=report.seconds if report.chunks_added else 0.0,
+            chunks_embedded=report.chunks_added, skipped_queries=data.skipped_queries,
+            missing_relevant=missing_relevant(data),
+        ),
+        modes=results,
+        query_text={q.id: q.text for q in data.queries},
+    )
+    console.print(scores_table(run))
+    if json_out is not None:
+        run.save(json_out)
+        console.print(f"wrote {json_out}", highlight=False)
+    if html_out is not None:
+        write_html(run, html_out)
+        console.print(f"wrote {html_out}", highlight=False)
+
+
+def _retrieval_modes(requested: list[str] | None) -> list[str]:
+    """The modes to run, in the given order without repeats (default: all)."""
+    for name in requested or []:
+        if name not in MODES:
+            raise ConfigError(f"--mode {name!r} is not a search mode; use one of {', '.join(MODES)}")
+    return list(dict.fromkeys(requested)) if requested else list(MODES)
+
+
+def _reranker(spec: str | None, *, explicit: bool) -> Reranker | None:
+    """The reranker for hybrid+rerank; None (with a warning) when the default mode list
+    asked for it and agentkit has no reranker module."""
+    try:
+        from agentkit.rag.rerank import make_reranker
+    except ImportError:
+        if explicit:
+            raise ConfigError("mode hybrid+rerank needs agentkit.rag.rerank, which this "
+                              "agentkit does not have; leave the mode out") from None
+        progress_console.print("[yellow]warning:[/] no reranker in this agentkit "
+                               "(agentkit.rag.rerank); skipping hybrid+rerank", highlight=False)
+        return None
+    return make_reranker(spec)
+
+
+def _index_with_progress(
+    index: DocumentIndex, corpus: Path, workspace: Path, chunking: ChunkingConfig
+) -> IndexReport:
+    """Index the corpus with a progress bar on stderr (reading, then embedding)."""
+    from agentkit.evals.retrieval.running import index_corpus
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=progress_console, transient=True) as bar:
+        reading = bar.add_task("reading and chunking the corpus", total=None)
+        task = None
+
+        def on_plan(plan: IndexPlan) -> None:
+            nonlocal task
+            bar.remove_task(reading)
+            task = bar.add_task("embedding chunks", total=len(plan.add))
+
+        return index_corpus(index, corpus, workspace, chunking,
+                            progress=lambda n: bar.advance(task, n), on_plan=on_plan)

@@ -13,7 +13,7 @@ from agentkit.cli.errors import friendly_errors
 from agentkit.errors import ConfigError
 from agentkit.rag.chunking import ChunkingConfig
 from agentkit.rag.config import StoreConfig
-from agentkit.rag.indexing import IndexPlan
+from agentkit.rag.indexing import EMBED_BATCH, IndexPlan
 from agentkit.rag.open import open_index
 from agentkit.workspace import find_workspace
 
@@ -28,6 +28,7 @@ def index_command(
     chunk_overlap: Annotated[int, typer.Option("--chunk-overlap", help="tokens shared by neighbours")] = 30,
     backend: Annotated[str, typer.Option("--backend", help="embedded or weaviate")] = "embedded",
     url: Annotated[str | None, typer.Option("--url", help="weaviate: server URL")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="chunks embedded and written per transaction")] = EMBED_BATCH,
 ) -> None:
     """Index documents: unchanged files are skipped, changed ones replaced, removed ones deleted."""
     try:
@@ -48,7 +49,7 @@ def index_command(
             task = bar.add_task("embedding chunks", total=len(plan.add))
 
         report = index.index(paths, workspace, chunking, progress=lambda n: bar.advance(task, n),
-                             on_plan=on_plan)
+                             on_plan=on_plan, batch_size=batch_size)
     index.store.close()
     console.print(f"store {store!r}: {report.summary()}", highlight=False)
     if report.skipped:

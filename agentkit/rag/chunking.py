@@ -68,12 +68,11 @@ class Chunker:
         """`split` for many documents, tokenized in one batch."""
         encoded = self._tokenizer([d.text for d in documents], add_special_tokens=False,
                                   return_offsets_mapping=True, verbose=False)
-        return [self._chunks(doc, [start for start, _ in offsets])
-                for doc, offsets in zip(documents, encoded["offset_mapping"])]
+        return [self._chunks(doc, offsets) for doc, offsets in zip(documents, encoded["offset_mapping"])]
 
-    def _chunks(self, document: SourceDocument, token_starts: list[int]) -> list[Chunk]:
+    def _chunks(self, document: SourceDocument, offsets: list[tuple[int, int]]) -> list[Chunk]:
         chunks: dict[str, Chunk] = {}
-        for position, (start, end) in enumerate(self._spans(document.text, token_starts)):
+        for position, (start, end) in enumerate(self._spans(document.text, offsets)):
             text = document.text[start:end].strip()
             if not text:
                 continue
@@ -84,16 +83,25 @@ class Chunker:
             ))
         return list(chunks.values())
 
-    def _spans(self, text: str, token_starts: list[int]) -> list[tuple[int, int]]:
+    def _spans(self, text: str, offsets: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Character spans of the chunks."""
         size, overlap = self.config.chunk_size, self.config.chunk_overlap
+        starts = [start for start, _ in offsets]
+        word_start = [i == 0 or offsets[i][0] > offsets[i - 1][1] for i in range(len(offsets))]
         units: list[tuple[int, int, int]] = []  # (start char, end char, tokens)
         for start, end in _units(text):
-            first, last = bisect_left(token_starts, start), bisect_left(token_starts, end)
-            for cut in range(first, max(last, first + 1), size):  # over-long units: cut by tokens
-                piece_end = token_starts[cut + size] if cut + size < last else end
-                units.append((token_starts[cut] if cut < len(token_starts) else start,
-                              piece_end, min(size, last - cut)))
+            first, last = bisect_left(starts, start), bisect_left(starts, end)
+            position = first
+            while position < last:  # a unit longer than a chunk is cut before a word
+                cut = min(position + size, last)
+                while position + 1 < cut < last and not word_start[cut]:
+                    cut -= 1
+                cut = cut if cut > position + 1 or cut == last else min(position + size, last)
+                units.append((starts[position] if position > first else start,
+                              starts[cut] if cut < last else end, cut - position))
+                position = cut
+            if first == last:
+                units.append((start, end, 0))
         spans: list[tuple[int, int]] = []
         current: list[tuple[int, int, int]] = []
         for unit in units:

@@ -10,12 +10,13 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
+from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import ConfigDict
 
 from agentkit.rag.chunking import Chunker, ChunkingConfig
 from agentkit.rag.chunks import Hit
 from agentkit.rag.fusion import FusionConfig
-from agentkit.rag.indexing import IndexReport, Progress, apply_plan, plan_index
+from agentkit.rag.indexing import EMBED_BATCH, IndexReport, Progress, apply_plan, plan_index
 from agentkit.rag.stores.base import ChunkStore, Filters, SearchMode
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class DocumentIndex:
         chunking: ChunkingConfig = ChunkingConfig(),
         progress: Progress | None = None,
         on_plan: Any = None,
+        batch_size: int = EMBED_BATCH,
     ) -> IndexReport:
         """Bring the store in line with the files under `paths` (see `agentkit.rag.indexing`).
 
@@ -43,7 +45,7 @@ class DocumentIndex:
         plan = plan_index(paths, self.store, Chunker(chunking), workspace)
         if on_plan:
             on_plan(plan)
-        return apply_plan(plan, self.store, self.embeddings, progress)
+        return apply_plan(plan, self.store, self.embeddings, progress, batch_size)
 
     def search(
         self,
@@ -63,9 +65,28 @@ class DocumentIndex:
         hits = self.store.search(query, vector, mode=mode, k=depth, filters=filters, fusion=fusion)
         return rerank.rerank(query, hits, k) if rerank else hits
 
+    def as_tool(self, name: str = "search_docs", description: str | None = None, **search: Any) -> BaseTool:
+        """A LangChain tool for agents: `query` in, the best passages (with chunk ids) out."""
+        retriever = self.as_retriever(**search)
+
+        def run(query: str) -> str:
+            return format_passages(query, retriever.invoke(query))
+
+        return StructuredTool.from_function(
+            run, name=name,
+            description=description or "Search the indexed documents; returns passages with their chunk ids.",
+        )
+
     def as_retriever(self, **search: Any) -> "IndexRetriever":
         """A LangChain retriever over this index (`search` takes `search`'s keywords)."""
         return IndexRetriever(index=self, search_kwargs=search)
+
+
+def format_passages(query: str, documents: list[Document]) -> str:
+    """Search results as text for a model: `[chunk id] source: text` per passage."""
+    if not documents:
+        return f"No indexed document matches {query!r}."
+    return "\n\n".join(f"[{d.metadata['id']}] {d.metadata['source']}: {d.page_content}" for d in documents)
 
 
 class IndexRetriever(BaseRetriever):

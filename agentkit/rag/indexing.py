@@ -21,7 +21,7 @@ from agentkit.rag.chunks import Chunk
 from agentkit.rag.loaders import LoadError, find_files, load_file
 from agentkit.rag.stores.base import ChunkStore
 
-EMBED_BATCH = 512  # chunks per embedding call and per store transaction
+EMBED_BATCH = 512  # default chunks per embedding call and per store transaction
 Progress = Callable[[int], None]
 
 
@@ -104,12 +104,13 @@ def _under(source: str, root: str) -> bool:
 
 
 def apply_plan(
-    plan: IndexPlan, store: ChunkStore, embeddings: Embeddings, progress: Progress | None = None
+    plan: IndexPlan, store: ChunkStore, embeddings: Embeddings, progress: Progress | None = None,
+    batch_size: int = EMBED_BATCH,
 ) -> IndexReport:
     """Embed and write the new chunks in batches, then delete the stale ones."""
     started = time.perf_counter()
-    for start in range(0, len(plan.add), EMBED_BATCH):
-        batch = plan.add[start:start + EMBED_BATCH]
+    for start in range(0, len(plan.add), batch_size):
+        batch = plan.add[start:start + batch_size]
         vectors = np.asarray(embeddings.embed_documents([c.content for c in batch]), dtype=np.float32)
         store.upsert(batch, vectors)
         if progress:
