@@ -1,4 +1,5 @@
-"""The README's main job: start Phoenix, run the predefined graphs, show where the traces are."""
+"""The README's main job: start Phoenix, index the project's docs, run the predefined
+graphs, show where the traces are."""
 
 from __future__ import annotations
 
@@ -10,15 +11,19 @@ from rich.panel import Panel
 from agentkit.cli.run import show_event
 from agentkit.engine.runner import run_graph
 from agentkit.observability.phoenix import PhoenixConfig, default_working_dir, project_url, start_detached
+from agentkit.rag.config import StoreConfig
+from agentkit.rag.open import open_index
 from agentkit.workspace import find_workspace
 
 console = Console()
 ROUTER_QUESTIONS = ("What is 12 times 7?", "What is the capital of France?")
 CHAT_TURNS = ("Hi! My name is Ana and I love hiking.", "What is my name?")
+RAG_QUESTIONS = ("Where are checkpoints stored?", "Who won the 2022 World Cup?")
 
 
 def run_demo(workspace: Path | None = None) -> None:
-    """Start a local Phoenix (detached), run router_demo and a two-turn chat, print links."""
+    """Start a local Phoenix (detached), run router_demo and a two-turn chat, index docs/
+    and ask self_rag about it, print links."""
     workspace = workspace or find_workspace()
     graphs = workspace / "graphs"
     url, started = start_detached(PhoenixConfig(working_dir=default_working_dir(workspace)))
@@ -36,8 +41,17 @@ def run_demo(workspace: Path | None = None) -> None:
         thread = result.thread_id
         console.print(Panel(str(result.answer), title=f"reply (thread {thread})"))
 
+    console.rule("index docs/ into the store `docs`")
+    index = open_index(StoreConfig(name="docs"), workspace)
+    console.print(index.index([workspace / "docs"], workspace).summary(), highlight=False)
+    index.store.close()
+    for question in RAG_QUESTIONS:
+        console.rule(f"self_rag: {question}")
+        result = run_graph(graphs / "self_rag.yaml", question)
+        console.print(Panel(str(result.answer), title=f"answer (grounding {result.state.get('grounding', 0):.2f})"))
+
     console.rule("traces")
-    for graph in ("router_demo", "chat"):
+    for graph in ("router_demo", "chat", "self_rag"):
         console.print(f"{graph}: {project_url(url, graph)}")
     console.print("Stop Phoenix with `agentkit phoenix --stop`.")
 

@@ -162,3 +162,28 @@ def test_self_rag_graph_answers_from_the_project_docs_with_the_real_model(worksp
     unknown = runner.invoke(app, ["run", "graphs/self_rag.yaml", "--no-trace", "-i", "Who won the 2022 World Cup?"])
     assert unknown.exit_code == 0, unknown.output
     assert ABSTAIN in " ".join(unknown.output.split())
+
+
+def test_semantic_routing_sends_each_question_to_its_store(workspace: Path, write_graph: Callable[..., Path]) -> None:
+    for store, text in (("docs", "Graph files are YAML with nodes and edges."),
+                        ("papers", "The trial found the treatment reduced tumour growth.")):
+        folder = workspace / store
+        folder.mkdir()
+        (folder / "a.md").write_text(text)
+        open_index(StoreConfig(name=store), workspace).index([folder], workspace)
+    routed = (REPO / "graphs" / "routed_rag.yaml").read_text()
+    nodes_only = routed.split("  generate:")[0]  # the route and the two retrieve nodes
+    graph = write_graph(nodes_only + """edges:
+  - [START, pick_source]
+  - from: pick_source
+    routes: {agentkit_docs: search_docs, papers: search_papers, none: END}
+  - [search_docs, END]
+  - [search_papers, END]
+""")
+    compiled = load_graph(graph)
+    to_docs = compiled.invoke({"question": "How do I declare edges in a graph file?"})
+    assert to_docs["route"] == "agentkit_docs" and to_docs["documents"][0].metadata["source"] == "docs/a.md"
+    to_papers = compiled.invoke({"question": "Did the treatment slow tumour growth in the trial?"})
+    assert to_papers["route"] == "papers" and to_papers["documents"][0].metadata["source"] == "papers/a.md"
+    elsewhere = compiled.invoke({"question": "Recommend a pizza topping."})
+    assert elsewhere["route"] == "none" and "documents" not in elsewhere

@@ -6,6 +6,7 @@ import typer
 
 from agentkit.cli.ask import ask_command
 from agentkit.cli.eval import eval_app
+from agentkit.cli.eval_groundedness import groundedness_command
 from agentkit.cli.generate import generate_command
 from agentkit.cli.graph import graph_app
 from agentkit.cli.index import index_command
@@ -30,6 +31,7 @@ app.command("phoenix")(phoenix_command)
 app.command("generate")(generate_command)
 app.command("index")(index_command)
 app.add_typer(prompts_app, name="prompts")
+eval_app.command("groundedness")(groundedness_command)
 app.add_typer(eval_app, name="eval")
 app.command("optimize")(optimize_command)
 

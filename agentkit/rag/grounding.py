@@ -17,6 +17,7 @@ from agentkit.rag.stores.embedded import lexical_tokens
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _CITATION = re.compile(r"\[\s*\d+(?:\s*,\s*\d+)*\s*\]")
 _NAME_OR_NUMBER = re.compile(r"\b(?:[A-Z][\w'-]+|\d[\d,.]*)\b")
+SHORT_ANSWER_WORDS = 3
 _NOT_NAMES = {"the", "a", "an", "it", "he", "she", "they", "we", "i", "in", "on", "yes", "no", "this", "that"}
 
 
@@ -29,7 +30,7 @@ def sentences(text: str) -> list[str]:
 @dataclass(frozen=True)
 class Grounding:
     """Support of each answer sentence (None: no content words), the share of names and
-    numbers found, and the overall score (0 when no sentence says anything)."""
+    numbers found, and the overall score."""
 
     score: float
     per_sentence: list[tuple[str, float | None]]
@@ -47,7 +48,9 @@ def groundedness(answer: str, passages: Sequence[str]) -> Grounding:
     names = [n for n in _NAME_OR_NUMBER.findall(_CITATION.sub("", answer)) if n.lower() not in _NOT_NAMES]
     haystack = " ".join(passages).lower()
     names_found = sum(n.lower() in haystack for n in names) / len(names) if names else 1.0
-    return Grounding(min(said) * names_found if said else 0.0, per_sentence, names_found)
+    if not said:  # nothing checkable: a bare "yes" / "R&B" passes, filler does not
+        return Grounding(1.0 if len(answer.split()) <= SHORT_ANSWER_WORDS else 0.0, per_sentence, names_found)
+    return Grounding(min(said) * names_found, per_sentence, names_found)
 
 
 def coverage(sentence: str, vocabulary: set[str]) -> float | None:
