@@ -10,6 +10,7 @@ records the held-out figures). Any other spec names a sentence-transformers Cros
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 from abc import ABC, abstractmethod
@@ -84,9 +85,10 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _stage(hits: Sequence[Hit], key: str) -> np.ndarray:
-    """`scores[key]` per hit; a hit without it gets the lowest present value (it was not in
-    that ranking); NaN for all when no hit has it (the feature then counts as neutral)."""
+    """`scores[key]` per hit; a hit without it (or with a non-finite one) gets the lowest
+    present value; NaN for all when no hit has it (the feature then counts as neutral)."""
     values = [h.scores.get(key) for h in hits]
+    values = [v if v is not None and math.isfinite(v) else None for v in values]
     present = [v for v in values if v is not None]
     low = min(present) if present else np.nan
     return np.array([low if v is None else v for v in values], dtype=np.float64)
