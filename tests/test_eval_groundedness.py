@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from agentkit.cli.app import app
@@ -44,7 +45,9 @@ def test_checker_and_self_rag_answers_with_the_real_model(workspace: Path) -> No
     assert answers["n"] == 2 and answers["retrieval_hit_rate"] == 1.0
     for record in report["records"]:
         assert record["answer"] and record["seconds"] > 0
-        assert record["answered"] == (record["grounding"] >= 0.8 or record["answer"].startswith("The documents say"))
+        assert record["quoted"] == record["answer"].startswith("The documents say:")
+        assert record["answered"] == (record["grounding"] >= 0.8 or record["quoted"])
+    assert answers["answered_rate"] == pytest.approx(answers["generated_grounded_rate"] + answers["quoted_rate"])
 
 
 def test_a_malformed_line_is_named(workspace: Path) -> None:

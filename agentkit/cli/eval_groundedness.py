@@ -26,7 +26,7 @@ def groundedness_command(
     data: Annotated[Path, typer.Option("--data", help="HaluEval QA JSON Lines (e.g. qa_300.jsonl)")],
     limit: Annotated[int, typer.Option("--limit", min=0, help="questions run through the graph (0: checker only)")] = 30,
     graph: Annotated[Path, typer.Option("--graph", help="self-RAG graph; its `docs` store is replaced")] = Path("graphs/self_rag.yaml"),
-    threshold: Annotated[float, typer.Option("--threshold", help="least groundedness of a kept answer")] = 0.8,
+    threshold: Annotated[float, typer.Option("--threshold", help="checker: least groundedness counted as grounded (the graph keeps its own)")] = 0.8,
     json_out: Annotated[Path | None, typer.Option("--json", help="write figures and per-answer records here")] = None,
 ) -> None:
     """Answer-level eval: separate reference from hallucinated answers, then score self-RAG answers."""
@@ -51,7 +51,7 @@ def groundedness_command(
                 bar.advance(task)
 
             records = answer_questions(items[:limit], graph, "halueval", workspace, advance)
-        answers = score_answers(records, threshold)
+        answers = score_answers(records)
         table = Table(title=f"self-RAG on {answers.n} questions ({graph})")
         for name, value in answers.model_dump().items():
             table.add_row(name, f"{value:.3f}" if isinstance(value, float) else str(value))

@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from agentkit.errors import ConfigError
-from agentkit.nodes.self_rag import ABSTAIN
+from agentkit.nodes.self_rag import ABSTAIN, QUOTE_PREFIX
 from agentkit.rag.grounding import groundedness
 
 HALLUCINATED = ("hallucinated_answer_one_turn", "hallucinated_answer_multi_turn")
@@ -83,6 +83,7 @@ class AnswerRecord(BaseModel):
     id: str
     retrieved_own_context: bool
     answered: bool
+    quoted: bool
     grounding: float
     contains_reference: bool
     answer: str
@@ -90,25 +91,29 @@ class AnswerRecord(BaseModel):
 
 
 class AnswerScore(BaseModel):
-    """Rates over the answered questions."""
+    """Rates over the questions: how each was answered, and how often correctly."""
 
     n: int
     retrieval_hit_rate: float
     answered_rate: float
-    grounded_rate_of_answered: float
+    generated_grounded_rate: float
+    quoted_rate: float
+    abstained_rate: float
     contains_reference_rate: float
     contains_reference_rate_of_answered: float
     mean_seconds: float
 
 
-def score_answers(records: list[AnswerRecord], threshold: float) -> AnswerScore:
+def score_answers(records: list[AnswerRecord]) -> AnswerScore:
     """Aggregate the per-question records."""
     answered = [r for r in records if r.answered]
     return AnswerScore(
         n=len(records),
         retrieval_hit_rate=float(np.mean([r.retrieved_own_context for r in records])),
         answered_rate=len(answered) / len(records),
-        grounded_rate_of_answered=float(np.mean([r.grounding >= threshold for r in answered])) if answered else 0.0,
+        generated_grounded_rate=float(np.mean([r.answered and not r.quoted for r in records])),
+        quoted_rate=float(np.mean([r.quoted for r in records])),
+        abstained_rate=1.0 - len(answered) / len(records),
         contains_reference_rate=float(np.mean([r.contains_reference for r in records])),
         contains_reference_rate_of_answered=float(np.mean([r.contains_reference for r in answered])) if answered else 0.0,
         mean_seconds=float(np.mean([r.seconds for r in records])),
@@ -138,6 +143,7 @@ def answer_questions(
         retrieved = {h.chunk.doc_id for h in index.search(item.question, k=4)}
         record = AnswerRecord(
             id=item.id, retrieved_own_context=item.id in retrieved, answered=not answer.startswith(ABSTAIN),
+            quoted=answer.startswith(QUOTE_PREFIX),
             grounding=float(state.get("grounding") or 0.0),
             contains_reference=item.reference_answer.lower() in answer.lower(),
             answer=answer, seconds=time.perf_counter() - started,

@@ -24,6 +24,7 @@ from agentkit.spec.models import ROUTE_CHANNEL
 from agentkit.text import text_of
 
 ABSTAIN = "The documents do not contain an answer to this question."
+QUOTE_PREFIX = "The documents say:"
 
 
 def _documents(state: dict[str, Any], channel: str) -> list[Document]:
@@ -272,7 +273,7 @@ def check_grounded_node(params: GroundedParams, ctx: NodeContext) -> NodeFunctio
             document = list(documents.values())[n - 1]
             citations = [{"n": 1, "id": document.metadata.get("id", document.id),
                           "source": document.metadata.get("source", "")}]
-            draft = f'The documents say: "{sentence}" [1]'
+            draft = f'{QUOTE_PREFIX} "{sentence}" [1]'
         if grounded or quote:
             sources = "\n".join(f"[{c['n']}] {c['source']} (chunk {c['id']})" for c in citations)
             final = f"{draft}\n\nSources:\n{sources}"
