@@ -15,7 +15,7 @@ def scores_table(run: RetrievalRun) -> Table:
         "mode", "nDCG@10", "recall@10", "recall@100", "MRR@10", "n", "p50 ms", "p95 ms",
         title=f"retrieval · {settings.corpus} · chunk size {settings.chunk_size}",
         caption="n: queries scored; latency per query, query embedding included",
-        box=box.SIMPLE_HEAD,
+        box=box.SIMPLE_HEAD, collapse_padding=True, show_edge=False,
     )
     for column in table.columns[1:]:
         column.justify = "right"

@@ -66,7 +66,7 @@ class EmbeddedStore(ChunkStore):
         self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(self.path / "chunks.sqlite", check_same_thread=False,
-                                       isolation_level=None)
+                                       isolation_level=None, timeout=60)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
@@ -215,7 +215,10 @@ class EmbeddedStore(ChunkStore):
     def _bm25_index(self, generation: int, chunks: list[Chunk]) -> bm25s.BM25:
         folder = self.path / f"bm25-{generation}"
         if (folder / "params.index.json").exists():
-            return bm25s.BM25.load(str(folder), show_progress=False)
+            try:
+                return bm25s.BM25.load(str(folder), show_progress=False)
+            except (OSError, ValueError):  # removed by a writer that moved on: rebuild
+                pass
         index = bm25s.BM25()
         index.index(_vocab_tokens(chunks), show_progress=False)
         self._save_atomically(index, folder)
