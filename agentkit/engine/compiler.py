@@ -40,7 +40,7 @@ def build_state_graph(
     spec's declarations of the same name."""
     workspace = workspace or find_workspace(spec.base_dir)
     check_spec(spec, registry=registry, workspace=workspace, stack=stack, provided=resources or {})
-    pool = ResourcePool(spec.resources, registry, resources)
+    pool = ResourcePool(spec.resources, registry, resources, workspace)
     channels = channels_of(spec)
     tools = registry.tools(workspace)
     kinds = registry.node_kinds()

@@ -46,8 +46,10 @@ class ResourceKind:
 
     name: str
     params_model: type[BaseModel]
-    build: Callable[[Any], Any]
+    build: Callable[..., Any]
     description: str
+    workspace_scoped: bool = False
+    """Built as `factory(params, workspace)` and shared per workspace (e.g. a store folder)."""
 
 
 def _params_model(factory: Callable[..., Any], what: str) -> type[BaseModel]:
@@ -93,11 +95,15 @@ class Registry:
 
         return register
 
-    def resource_kind(self, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Register `factory(params) -> object` as resource kind `name`."""
+    def resource_kind(
+        self, name: str, *, workspace_scoped: bool = False
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Register `factory(params) -> object` as resource kind `name`; with
+        `workspace_scoped`, `factory(params, workspace)`, one object per workspace."""
 
         def register(factory: Callable[..., Any]) -> Callable[..., Any]:
-            kind = ResourceKind(name, _params_model(factory, "resource kind"), factory, _doc(factory))
+            kind = ResourceKind(name, _params_model(factory, "resource kind"), factory, _doc(factory),
+                                workspace_scoped)
             self._add(self._resources, name, kind, "resource kind")
             return factory
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
 from agentkit.engine.registry import Registry
 from agentkit.errors import ConfigError
 from agentkit.spec.models import ResourceSpec
+from agentkit.workspace import find_workspace
 
 
 class ResourcePool:
@@ -22,10 +24,12 @@ class ResourcePool:
         declared: Mapping[str, ResourceSpec],
         registry: Registry,
         provided: Mapping[str, Any] | None = None,
+        workspace: Path | None = None,
     ):
         self._declared = declared
         self._registry = registry
         self._provided = dict(provided or {})
+        self._workspace = workspace
 
     def get(self, name: str) -> Any:
         """The resource called `name`, built once per process per (kind, params)."""
@@ -39,8 +43,9 @@ class ResourcePool:
             )
         kind = self._registry.resource_kinds()[declared.kind]
         params = kind.params_model.model_validate(declared.params)
-        key = json.dumps([declared.kind, params.model_dump(mode="json")], sort_keys=True)
+        workspace = (self._workspace or find_workspace()).resolve() if kind.workspace_scoped else None
+        key = json.dumps([declared.kind, params.model_dump(mode="json"), str(workspace or "")], sort_keys=True)
         with self._lock:
             if key not in self._shared:
-                self._shared[key] = kind.build(params)
+                self._shared[key] = kind.build(params, workspace) if workspace else kind.build(params)
             return self._shared[key]

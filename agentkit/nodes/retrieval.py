@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from langchain_core.runnables import RunnableConfig
@@ -16,12 +17,12 @@ from agentkit.rag.fusion import FusionConfig
 from agentkit.text import text_of
 
 
-@resource_kind("store")
-def store(params: StoreConfig) -> Any:
+@resource_kind("store", workspace_scoped=True)
+def store(params: StoreConfig, workspace: Path) -> Any:
     """A document index: embedded (default, in the workspace) or Weaviate, with its embeddings."""
     from agentkit.rag.open import open_index
 
-    return open_index(params)
+    return open_index(params, workspace)
 
 
 class RetrieveParams(BaseModel):
