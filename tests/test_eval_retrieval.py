@@ -188,22 +188,11 @@ def run_cli(*args: str) -> object:
     return CliRunner().invoke(app, ["eval", "retrieval", *args])
 
 
-def has_reranker() -> bool:
-    """Whether agentkit's default reranker can be made here (it is optional for this test)."""
-    try:
-        from agentkit.rag.rerank import make_reranker
-
-        make_reranker(None)
-    except Exception:  # noqa: BLE001 - no module, or its parameters are missing
-        return False
-    return True
-
-
 def test_eval_retrieval_end_to_end(tmp_path: Path, model_cache: Path) -> None:
     corpus, queries, qrels = write_beir(tmp_path / "beir")
     out, html = tmp_path / "out" / "run.json", tmp_path / "out" / "run.html"
     files = ["--corpus", str(corpus), "--queries", str(queries), "--qrels", str(qrels)]
-    modes = ["bm25", "dense", "hybrid", *(["hybrid+rerank"] if has_reranker() else [])]
+    modes = ["bm25", "dense", "hybrid", "hybrid+rerank"]
     result = run_cli(*files, "--split", "train", "--json", str(out), "--html", str(html),
                      *[flag for mode in modes for flag in ("--mode", mode)])
     assert result.exit_code == 0, result.output
