@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from agentkit.rag.chunking import Chunker, ChunkingConfig
-from agentkit.rag.chunks import Chunk, Hit, as_hits, chunk_id
+from agentkit.rag.chunks import Chunk, Hit, chunk_id
 from agentkit.rag.fusion import FusionConfig, fuse, min_max, reciprocal_rank
 from agentkit.rag.grounding import groundedness, sentences
 from agentkit.rag.loaders import LoadError, SourceDocument, find_files, load_file
@@ -121,12 +121,13 @@ def test_weighted_fusion_uses_normalized_scores_and_alpha() -> None:
     assert [i for i, _ in fuse([("x", 1.0)], [], FusionConfig())] == ["x"]
 
 
-def test_hits_round_trip_through_langchain_documents() -> None:
+def test_hits_become_langchain_documents_with_ids_and_scores() -> None:
     chunk = Chunk(id="c1", text="t", doc_id="d", source="s.md", title="T", metadata={"year": 2020})
     hit = Hit(chunk=chunk, score=0.5, scores={"bm25": 3.0, "dense": 0.4})
     document = hit.to_document()
-    assert document.metadata["id"] == "c1" and document.metadata["score_bm25"] == 3.0
-    assert as_hits([document, hit, hit.model_dump()]) == [hit, hit, hit]
+    assert (document.id, document.page_content) == ("c1", "t")
+    assert document.metadata == {"year": 2020, "id": "c1", "doc_id": "d", "source": "s.md", "title": "T",
+                                 "score": 0.5, "score_bm25": 3.0, "score_dense": 0.4}
 
 
 def test_groundedness_separates_supported_from_invented_answers() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from langchain_core.documents import Document
 from pydantic import BaseModel, ConfigDict, Field
@@ -52,30 +51,3 @@ class Hit(BaseModel):
             metadata={**c.metadata, "id": c.id, "doc_id": c.doc_id, "source": c.source,
                       "title": c.title, "score": self.score, **{f"score_{k}": v for k, v in self.scores.items()}},
         )
-
-
-def hit_from_document(document: Document) -> Hit:
-    """Inverse of `Hit.to_document` (for hits that travelled through graph state)."""
-    meta = dict(document.metadata)
-    fixed = {key: meta.pop(key, "") for key in ("id", "doc_id", "source", "title")}
-    score = float(meta.pop("score", 0.0))
-    scores = {k.removeprefix("score_"): float(meta.pop(k)) for k in list(meta) if k.startswith("score_")}
-    chunk = Chunk(text=document.page_content, metadata=meta, **{k: str(v) for k, v in fixed.items()})
-    return Hit(chunk=chunk, score=score, scores=scores)
-
-
-def as_hits(items: list[Any]) -> list[Hit]:
-    """Hits from a state channel holding Hits, Documents or their dict forms."""
-    hits: list[Hit] = []
-    for item in items or []:
-        if isinstance(item, Hit):
-            hits.append(item)
-        elif isinstance(item, Document):
-            hits.append(hit_from_document(item))
-        elif isinstance(item, dict) and "chunk" in item:
-            hits.append(Hit.model_validate(item))
-        elif isinstance(item, dict) and "page_content" in item:
-            hits.append(hit_from_document(Document(**item)))
-        else:
-            raise TypeError(f"cannot read a retrieved document from {type(item).__name__}")
-    return hits
