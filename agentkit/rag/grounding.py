@@ -14,7 +14,7 @@ from typing import Sequence
 
 from agentkit.rag.stores.embedded import lexical_tokens
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
 _CITATION = re.compile(r"\[\s*\d+(?:\s*,\s*\d+)*\s*\]")
 _NAME_OR_NUMBER = re.compile(r"\b(?:[A-Z][\w'-]+|\d[\d,.]*)\b")
 SHORT_ANSWER_WORDS = 3
@@ -22,9 +22,9 @@ _NOT_NAMES = {"the", "a", "an", "it", "he", "she", "they", "we", "i", "in", "on"
 
 
 def sentences(text: str) -> list[str]:
-    """Sentences of `text` (citation markers removed), empty ones dropped."""
+    """Sentences of `text` (citation markers removed, hard line wraps joined), empty ones dropped."""
     cleaned = _CITATION.sub("", text)
-    return [s.strip() for s in _SENTENCE_END.split(cleaned) if len(s.strip()) > 1]
+    return [" ".join(s.split()) for s in _SENTENCE_END.split(cleaned) if len(s.strip()) > 1]
 
 
 @dataclass(frozen=True)
