@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+import yaml
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from typer.testing import CliRunner
@@ -128,6 +129,17 @@ def test_prompts_cli_list_show_diff(store: PromptStore) -> None:
     assert "-template: 'Question: {question}'" in diff.output and "+template:" in diff.output
     missing = runner.invoke(app, ["prompts", "show", "nope"])
     assert missing.exit_code == 1 and "no prompt named 'nope'" in missing.output
+
+
+def test_viewing_prompts_writes_nothing(store: PromptStore) -> None:
+    runner = CliRunner()
+    version = Prompt(name="qa", **yaml.safe_load(V1)).version
+    for args in (["list"], ["show", "qa"], ["show", f"qa@{version[:5]}"], ["diff", "qa", "first", "first"]):
+        result = runner.invoke(app, ["prompts", *args])
+        assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in store.folder.rglob("*")) == ["qa.yaml"]
+    store.get("qa")
+    assert [v.prompt.version for v in store.versions("qa")] == [version]
 
 
 def test_prompt_with_output_schema_gives_structured_output_with_the_local_model(

@@ -37,7 +37,7 @@ def list_command() -> None:
     for column in ("name", "version", "label", "versions", "variables"):
         table.add_column(column)
     for name in store.names():
-        prompt = store.current(name)
+        prompt = store.current(name, record=False)
         table.add_row(name, prompt.version, prompt.label or "", str(len(store.versions(name))),
                       ", ".join(prompt.variables()))
     console.print(table)
@@ -46,8 +46,8 @@ def list_command() -> None:
 @prompts_app.command("show")
 @friendly_errors
 def show_command(ref: Annotated[str, typer.Argument(help="NAME or NAME@VERSION (hash prefix or label)")]) -> None:
-    """Print one version of a prompt."""
-    prompt = _store().get(ref)
+    """Print one version of a prompt (reads only: writes nothing)."""
+    prompt = _store().get(ref, record=False)
     console.print(f"[bold]{prompt.ref}[/]{f' ({prompt.label})' if prompt.label else ''}", highlight=False)
     console.print(Syntax(_as_yaml(prompt), "yaml"))
 
@@ -61,7 +61,7 @@ def diff_command(
 ) -> None:
     """Unified diff between two versions of a prompt."""
     store = _store()
-    before, after = store.get(f"{name}@{old}"), store.get(f"{name}@{new}")
+    before, after = store.get(f"{name}@{old}", record=False), store.get(f"{name}@{new}", record=False)
     lines = difflib.unified_diff(_as_yaml(before).splitlines(), _as_yaml(after).splitlines(),
                                  before.ref, after.ref, lineterm="")
     typer.echo("\n".join(lines) or "no difference")

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentkit.text import template_fields
 
 VERSION_LENGTH = 12
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
 
 
 class Example(BaseModel):
@@ -28,7 +29,7 @@ class Prompt(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+    name: str = Field(pattern=NAME_PATTERN)
     label: str | None = Field(None, description="a human name for this version, e.g. v2")
     description: str | None = None
     system: str | None = Field(None, description="system message template")

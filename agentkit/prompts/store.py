@@ -1,13 +1,15 @@
 """Prompt files in the workspace, and every version of them ever loaded.
 
 `prompts/NAME.yaml` is the current text; `prompts/.history/NAME/VERSION.json` keeps each
-version seen (written on load), so a graph pinned to `NAME@VERSION` or `NAME@LABEL`
-keeps working after the file changes. The history sits beside the prompts, so it is
-committed with the workspace."""
+version seen (written when a graph or command loads it; viewing never writes), so a graph
+pinned to `NAME@VERSION` or `NAME@LABEL` keeps working after the file changes. The history
+sits beside the prompts, so it is committed with the workspace. A prompt name is a name,
+never a path: it resolves inside the prompts folder only."""
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from agentkit.errors import ConfigError, suggest
-from agentkit.prompts.models import Prompt
+from agentkit.prompts.models import NAME_PATTERN, Prompt
 
 HISTORY = ".history"
 
@@ -34,6 +36,17 @@ def split_ref(ref: str) -> tuple[str, str | None]:
     return name, version or None
 
 
+def check_name(name: str) -> str:
+    """`name` if it is a prompt name (letters, digits, `_`, `-`); a path is refused."""
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise ConfigError(
+            f"{name!r} is not a prompt name: a prompt is referred to by the name of its file in the "
+            f"workspace's prompts/ folder (letters, digits, _ and -, e.g. `qa` for prompts/qa.yaml), "
+            f"never by a path; copy the file into prompts/ and use its name"
+        )
+    return name
+
+
 class PromptStore:
     """The prompts of one workspace folder (`<workspace>/prompts`)."""
 
@@ -44,22 +57,28 @@ class PromptStore:
         """Names of the prompt files."""
         return sorted(path.stem for path in self.folder.glob("*.yaml"))
 
-    def current(self, name: str) -> Prompt:
-        """The prompt file's current content (recorded in the history)."""
-        path = self.folder / f"{name}.yaml"
+    def current(self, name: str, *, record: bool = True) -> Prompt:
+        """The prompt file's current content (kept in the history if `record`)."""
+        path = self.folder / f"{check_name(name)}.yaml"
         if not path.is_file():
             raise ConfigError(
                 f"no prompt named {name!r} in {self.folder} ({suggest(name, self.names())}); "
                 f"create {path.name} with at least `template:`"
             )
+        if not path.resolve().is_relative_to(self.folder.resolve()):
+            raise ConfigError(f"{path} links to {path.resolve()}, outside {self.folder}; "
+                              f"prompts are read from the prompts folder only: copy the file there")
         prompt = _read(path)
-        self.record(prompt)
+        if record:
+            self.record(prompt)
         return prompt
 
-    def get(self, ref: str) -> Prompt:
-        """`name` (current file) or `name@version` (hash prefix or label, from the history)."""
+    def get(self, ref: str, *, record: bool = True) -> Prompt:
+        """`name` (current file) or `name@version` (hash prefix or label, from the history).
+
+        `record=False` only reads: nothing is written (for viewing)."""
         name, wanted = split_ref(ref)
-        current = self.current(name)
+        current = self.current(name, record=record)
         if wanted is None or current.version.startswith(wanted) or current.label == wanted:
             return current
         matches = [v.prompt for v in self.versions(name) if v.prompt.version.startswith(wanted) or v.prompt.label == wanted]
@@ -71,9 +90,8 @@ class PromptStore:
 
     def versions(self, name: str) -> list[PromptVersion]:
         """Every recorded version of `name`, oldest first."""
-        folder = self.folder / HISTORY / name
-        found = [PromptVersion.model_validate_json(path.read_text()) for path in folder.glob("*.json")]
-        return sorted(found, key=lambda v: v.saved_at)
+        folder = self.folder / HISTORY / check_name(name)
+        return sorted((_read_version(path) for path in folder.glob("*.json")), key=lambda v: v.saved_at)
 
     def record(self, prompt: Prompt) -> None:
         """Keep this version in the history (once; atomically)."""
@@ -108,6 +126,14 @@ def _read(path: Path) -> Prompt:
     if prompt.name != path.stem:
         raise ConfigError(f"{path}: name {prompt.name!r} differs from the file name; rename one of them")
     return prompt
+
+
+def _read_version(path: Path) -> PromptVersion:
+    try:
+        return PromptVersion.model_validate_json(path.read_text(encoding="utf-8"))
+    except (ValidationError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not a prompt history entry ({str(exc).splitlines()[0]}); "
+                          f"restore it from version control or delete it") from None
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -1,0 +1,84 @@
+"""Bad input for prompts: names that are paths, links out of prompts/, broken history entries.
+
+A prompt name resolves inside the workspace's prompts/ only, and viewing never writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from harness import assert_clear_failure, run_cli, tree_digest
+
+OUTSIDE = "template: secret {x}\n"
+NOT_A_NAME = "is not a prompt name"
+GRAPH = """\
+name: leak
+input: x
+output: y
+state: {x: str, y: str}
+resources:
+  llm: {kind: chat_model}
+nodes:
+  ask: {kind: llm, llm: llm, prompt: "%s", output: y}
+edges: [[START, ask], [ask, END]]
+"""
+
+
+@pytest.fixture
+def outside(workspace: Path) -> Path:
+    """A prompt-like YAML file beside the workspace, and the workspace's own prompt."""
+    (workspace / "prompts").mkdir()
+    (workspace / "prompts" / "qa.yaml").write_text("template: 'Q: {question}'\n")
+    path = workspace.parent / f"{workspace.name}-outside" / "secret.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(OUTSIDE)
+    return path
+
+
+def _traversal(outside: Path, workspace: Path) -> str:
+    up = "../" * len(workspace.joinpath("prompts").parts)
+    return (up + str(outside.with_suffix("")).lstrip("/"))
+
+
+CASES = {
+    "absolute path": (lambda o, w: str(o.with_suffix("")), ["prompts", "show"], NOT_A_NAME),
+    "dot-dot path": (_traversal, ["prompts", "show"], NOT_A_NAME),
+    "dot-dot path with version": (lambda o, w: _traversal(o, w) + "@abc", ["prompts", "show"], NOT_A_NAME),
+    "relative path inside": (lambda o, w: "sub/qa", ["prompts", "show"], NOT_A_NAME),
+    "diff of a path": (lambda o, w: str(o.with_suffix("")), ["prompts", "diff"], NOT_A_NAME),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_a_prompt_name_is_never_a_path(case: str, outside: Path, workspace: Path) -> None:
+    make, command, fragment = CASES[case]
+    args = [*command, make(outside, workspace)] + (["a", "b"] if command[-1] == "diff" else [])
+    before = tree_digest(workspace), tree_digest(outside.parent)
+    assert_clear_failure(run_cli(*args), 1, fragment, "prompts/")
+    assert (tree_digest(workspace), tree_digest(outside.parent)) == before
+
+
+def test_a_link_out_of_prompts_is_refused(outside: Path, workspace: Path) -> None:
+    (workspace / "prompts" / "leak.yaml").symlink_to(outside)
+    before = tree_digest(workspace)
+    assert_clear_failure(run_cli("prompts", "show", "leak"), 1, "leak.yaml links to", "outside")
+    assert tree_digest(workspace) == before
+
+
+def test_a_node_prompt_outside_prompts_fails_validation(outside: Path, workspace: Path) -> None:
+    graph = workspace / "graphs" / "leak.yaml"
+    graph.parent.mkdir()
+    graph.write_text(GRAPH % _traversal(outside, workspace))
+    before = tree_digest(workspace), tree_digest(outside.parent)
+    assert_clear_failure(run_cli("graph", "validate", str(graph)), 2, "nodes.ask.prompt", NOT_A_NAME)
+    assert (tree_digest(workspace), tree_digest(outside.parent)) == before
+
+
+def test_a_broken_history_entry_names_its_file(outside: Path, workspace: Path) -> None:
+    entry = workspace / "prompts" / ".history" / "qa" / "0123456789ab.json"
+    entry.parent.mkdir(parents=True)
+    entry.write_text("{not json")
+    before = tree_digest(workspace)
+    assert_clear_failure(run_cli("prompts", "show", "qa@0123"), 1, "0123456789ab.json: not a prompt history entry",
+                         "delete it")
+    assert tree_digest(workspace) == before
