@@ -70,6 +70,27 @@ def test_errors_come_back_as_text() -> None:
         "invalid arguments for unit_convert: value: Input should be a valid number, unable to parse string as a number")
 
 
+def test_results_outside_the_float_range_come_back_as_text() -> None:
+    assert convert(1e308, "km", "nm") == (
+        "1e+308 km is about 1.000e+320 nm, outside the floating point range (±1.798e+308); "
+        "convert to a larger length unit")
+    assert convert(-1e300, "yr", "ns").startswith("-1e+300 yr is about -3.156e+316 ns, outside the floating point")
+    assert convert(5e-324, "nm", "km") == (
+        "4.940656458e-324 nm is less than 5e-324 km, too small for a floating point number; "
+        "convert to a smaller length unit")
+    assert convert(1e308, "nm", "km") == "1e+308 nm = 1e+296 km"
+
+
+_PAIRS = [(a.symbol, b.symbol) for a in units.UNITS.values() for b in units.UNITS.values()
+          if a.dimension == b.dimension]
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False), st.sampled_from(_PAIRS))
+def test_any_finite_value_gives_text(value: float, pair: tuple[str, str]) -> None:
+    answer = convert(value, *pair)
+    assert isinstance(answer, str) and answer
+
+
 def test_tool_schema_for_models() -> None:
     schema = unit_convert.args_schema.model_json_schema()
     assert schema["required"] == ["value", "from_unit", "to_unit"]

@@ -2,7 +2,8 @@
 
 Units are a table of exact factors to a base unit per dimension (temperatures also have
 an offset: kelvin = (value + offset) * scale); the value as written (its shortest decimal)
-is converted exactly and rounded once, so 32 °F is 0 °C, not 5.7e-14. Names are matched exactly, then ignoring case
+is converted exactly and rounded once, so 32 °F is 0 °C, not 5.7e-14; a result outside the
+float range, or too small to tell from 0, is an error. Names are matched exactly, then ignoring case
 (unless that is ambiguous, as 'mb' for MB and Mb), then in the singular ('kilometres').
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from difflib import get_close_matches
@@ -104,6 +106,7 @@ _TABLE: list[tuple[str, str, str | int | Fraction, str]] = [
     ("Tbit", "data size", "1e12", "terabit|Tb"),
 ]
 _OFFSETS = {"°C": Fraction("273.15"), "°F": Fraction("459.67")}
+_TINY = 5e-324  # the smallest positive float
 
 
 def _units() -> tuple[dict[str, Unit], dict[str, set[Unit]]]:
@@ -166,7 +169,22 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
     if base < 0 and source.dimension == "temperature":
         raise ValueError(f"{format_number(value)} {source.symbol} is below absolute zero "
                          f"({format_number(float(-source.offset))} {source.symbol})")
-    return float(base / target.scale - target.offset)
+    return _to_float(base / target.scale - target.offset, value, source, target)
+
+
+def _to_float(exact: Fraction, value: float, source: Unit, target: Unit) -> float:
+    """`exact` as a float; ValueError if it is beyond a float's range or too small to be told from 0."""
+    given = f"{format_number(value)} {source.symbol}"
+    try:
+        result = float(exact)
+    except OverflowError:
+        magnitude = Decimal(exact.numerator) / Decimal(exact.denominator)
+        raise ValueError(f"{given} is about {magnitude:.3e} {target.symbol}, outside the floating point range "
+                         f"(±{sys.float_info.max:.3e}); convert to a larger {target.dimension} unit") from None
+    if result == 0 and exact != 0:
+        raise ValueError(f"{given} is less than {_TINY:.0e} {target.symbol}, too small for a floating point "
+                         f"number; convert to a smaller {target.dimension} unit")
+    return result
 
 
 def format_number(value: float) -> str:
@@ -188,7 +206,7 @@ def unit_convert(value: float, from_unit: str, to_unit: str) -> str:
     """
     try:
         result = convert(value, from_unit, to_unit)
-    except ValueError as exc:
+    except (ValueError, ArithmeticError) as exc:
         raise ToolException(str(exc)) from None
     source, target = find_unit(from_unit), find_unit(to_unit)
     return f"{format_number(value)} {source.symbol} = {format_number(result)} {target.symbol}"
