@@ -1,19 +1,26 @@
 """JSON over HTTP for tools: per-request timeout, bounded retries, one clear error type.
 
-`get_json` retries connection errors, timeouts and 5xx answers with exponential backoff
-and jitter; a 4xx answer, a body that is not JSON, or JSON of an unexpected shape fails
-at once. Every failure is a `ServiceError` naming the service, the URL, the HTTP status
-(if any) and what to do about it. Defaults come from `AGENTKIT_HTTP_TIMEOUT`,
-`AGENTKIT_HTTP_RETRIES` and `AGENTKIT_HTTP_BACKOFF`, read at call time.
+`get_json` retries connection errors, timeouts, 429 and 5xx answers with exponential
+backoff and jitter, or after the answer's `Retry-After` (seconds or an HTTP date) when it
+gives one; a wait longer than `HttpPolicy.max_wait` fails at once instead. Other 4xx
+answers, a body that is not JSON, or JSON of an unexpected shape fail at once. Every
+failure is a `ServiceError` naming the service, the URL, the HTTP status (if any) and what
+to do about it. Defaults come from `AGENTKIT_HTTP_TIMEOUT`, `AGENTKIT_HTTP_RETRIES` and
+`AGENTKIT_HTTP_BACKOFF`, read at call time. All calls of a process share one
+`httpx.Client` (thread-safe, so connections are reused), closed at exit.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import random
 import ssl
+import threading
 import time
 from collections.abc import Mapping
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import Any, TypeVar, overload
 
@@ -48,6 +55,7 @@ class HttpPolicy(BaseModel):
     retries: int = Field(default=2, ge=0, le=10, description="extra attempts after a retryable failure")
     backoff: float = Field(default=0.5, ge=0, description="base delay in seconds; doubles each retry")
     max_backoff: float = Field(default=8.0, ge=0, description="upper bound of one delay in seconds")
+    max_wait: float = Field(default=30.0, ge=0, description="longest Retry-After honoured, in seconds")
 
     @classmethod
     def from_env(cls, **overrides: float | int | None) -> HttpPolicy:
@@ -95,9 +103,7 @@ def get_json(
     with its query, so keep secrets out of `params`.
     """
     policy = HttpPolicy.from_env(timeout=timeout, retries=retries, backoff=backoff)
-    with httpx.Client(timeout=policy.timeout, follow_redirects=True, verify=_ssl_context(),
-                      headers={"User-Agent": USER_AGENT, "Accept": "application/json"}) as client:
-        response = _send(client, url, params, service, policy)
+    response = _send(shared_client(), url, params, service, policy)
     try:
         body = response.json()
     except ValueError:
@@ -120,10 +126,58 @@ def get_json(
         ) from None
 
 
+class _Shared:
+    """The process's client, and the process it was made in (a forked child makes its own)."""
+
+    lock = threading.Lock()
+    client: httpx.Client | None = None
+    pid = 0
+
+
+def shared_client() -> httpx.Client:
+    """The one `httpx.Client` of this process: connections are pooled and reused across calls
+    and threads; it is closed at exit."""
+    with _Shared.lock:
+        if _Shared.client is None or _Shared.pid != os.getpid():
+            _Shared.client = httpx.Client(follow_redirects=True, verify=_ssl_context(),
+                                          headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
+            _Shared.pid = os.getpid()
+        return _Shared.client
+
+
+def close_client() -> None:
+    """Close the shared client (its connections); the next call opens a new one."""
+    with _Shared.lock:
+        if _Shared.client is not None and _Shared.pid == os.getpid():
+            _Shared.client.close()
+        _Shared.client = None
+
+
+atexit.register(close_client)
+
+
 @cache
 def _ssl_context() -> ssl.SSLContext:
     """httpx's default context, built once (building it takes ~50 ms)."""
     return httpx.create_ssl_context()
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds the answer's `Retry-After` asks to wait (0 for a date in the past), or None."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def _send(client: httpx.Client, url: str, params: Params | None, service: str,
@@ -131,8 +185,9 @@ def _send(client: httpx.Client, url: str, params: Params | None, service: str,
     attempts = policy.retries + 1
     tried = "tried once" if attempts == 1 else f"tried {attempts} times"
     for attempt in range(1, attempts + 1):
+        wait: float | None = None
         try:
-            response = client.get(url, params=params)
+            response = client.get(url, params=params, timeout=policy.timeout)
         except httpx.TimeoutException:
             failure = ServiceError(
                 service, url, f"no answer within {policy.timeout:g} s ({tried})",
@@ -151,25 +206,29 @@ def _send(client: httpx.Client, url: str, params: Params | None, service: str,
         else:
             if response.status_code < 400:
                 return response
-            failure = _http_error(service, response, tried)
-            if response.status_code < 500:
+            asked = retry_after(response)
+            failure = _http_error(service, response, tried, asked)
+            if response.status_code < 500 and response.status_code != 429:
                 raise failure
+            if asked is not None and asked > policy.max_wait:
+                raise _http_error(service, response, "not retried", asked)
+            wait = asked
         if attempt < attempts:
-            time.sleep(policy.delay(attempt))
+            time.sleep(policy.delay(attempt) if wait is None else wait)
     raise failure
 
 
-def _http_error(service: str, response: httpx.Response, tried: str) -> ServiceError:
+def _http_error(service: str, response: httpx.Response, tried: str, asked: float | None = None) -> ServiceError:
     status = response.status_code
-    if status >= 500:
+    if status == 429 or status >= 500:
         problem = f"HTTP {status} {response.reason_phrase} ({tried})"
-        hint = "the service is failing; try again later"
+        hint = "too many requests" if status == 429 else "the service is failing"
+        hint += "; try again later" if asked is None else f"; it asks to wait {round(asked, 1):g} s before trying again"
     else:
         problem = f"HTTP {status} {response.reason_phrase}"
         hint = {
             401: "the service requires credentials", 403: "the service refused access",
             404: "the URL does not exist; check the service's base URL",
-            429: "too many requests; wait before trying again",
         }.get(status, "the service rejected the request; check its parameters")
     return ServiceError(service, str(response.url), f"{problem}: {_excerpt(response)}", hint, status)
 

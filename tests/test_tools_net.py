@@ -1,16 +1,26 @@
-"""agentkit.net.get_json against real HTTP servers on 127.0.0.1: retries, timeouts, errors."""
+"""agentkit.net.get_json against real HTTP servers on 127.0.0.1: retries, timeouts, errors,
+429 with Retry-After, one pooled client."""
 
 from __future__ import annotations
 
+import json
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 from fake_apis import FakeApi, Reply, refused_url
 from pydantic import BaseModel
 
 from agentkit.errors import ConfigError
-from agentkit.net import BACKOFF_ENV, RETRIES_ENV, TIMEOUT_ENV, HttpPolicy, ServiceError, get_json
+from agentkit.net import (
+    BACKOFF_ENV, RETRIES_ENV, TIMEOUT_ENV, HttpPolicy, ServiceError, close_client, get_json, shared_client,
+)
 
 
 class Greeting(BaseModel):
@@ -125,3 +135,106 @@ def test_backoff_is_exponential_bounded_and_jittered() -> None:
 def test_invalid_url_is_not_retried() -> None:
     with pytest.raises(ServiceError, match=r"Greeter: invalid URL: .*missing an 'http://' or 'https://' protocol"):
         get_json("localhost:8080/hello", service="Greeter", retries=5, backoff=10)
+
+
+class KeepAliveApi:
+    """An HTTP/1.1 server on 127.0.0.1 that keeps connections open and counts them; it
+    serves queued (status, headers) replies first, then 200 `{"ok": true}`."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.requests: list[float] = []  # monotonic arrival times
+        self.replies: deque[tuple[int, dict[str, str]]] = deque()
+        api, lock = self, threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:  # once per TCP connection
+                super().setup()
+                with lock:
+                    api.connections += 1
+
+            def do_GET(self) -> None:
+                with lock:
+                    api.requests.append(time.monotonic())
+                    status, headers = api.replies.popleft() if api.replies else (200, {})
+                body = json.dumps({"ok": status == 200}).encode()
+                self.send_response(status)
+                for name, value in {"Content-Type": "application/json", **headers}.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}/q"
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def waits(self) -> list[float]:
+        """Seconds between consecutive requests."""
+        return [b - a for a, b in zip(self.requests, self.requests[1:])]
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def keepalive(monkeypatch: pytest.MonkeyPatch) -> Iterator[KeepAliveApi]:
+    monkeypatch.setenv(BACKOFF_ENV, "0.01")
+    monkeypatch.setenv(RETRIES_ENV, "2")
+    close_client()  # connections of earlier tests' servers are not counted here
+    api = KeepAliveApi()
+    yield api
+    close_client()
+    api.stop()
+
+
+def test_429_is_retried_after_its_retry_after_seconds(keepalive: KeepAliveApi) -> None:
+    keepalive.replies.append((429, {"Retry-After": "1"}))
+    assert get_json(keepalive.url) == {"ok": True}
+    assert len(keepalive.requests) == 2
+    assert 0.95 <= keepalive.waits()[0] < 2  # the server's 1 s, not the 0.01 s backoff
+
+
+def test_retry_after_as_an_http_date(keepalive: KeepAliveApi) -> None:
+    keepalive.replies.append((503, {"Retry-After": formatdate(time.time() + 2, usegmt=True)}))
+    assert get_json(keepalive.url) == {"ok": True}
+    assert 0.9 <= keepalive.waits()[0] <= 2.5  # the date has whole seconds
+
+
+def test_429_without_retry_after_backs_off_and_fails_after_bounded_retries(keepalive: KeepAliveApi) -> None:
+    keepalive.replies.extend([(429, {})] * 3)
+    with pytest.raises(ServiceError, match=r"Greeter: HTTP 429 Too Many Requests \(tried 3 times\).*"
+                                           r"too many requests; try again later") as info:
+        get_json(keepalive.url, service="Greeter")
+    assert info.value.status == 429 and len(keepalive.requests) == 3
+    assert all(wait < 0.5 for wait in keepalive.waits())
+
+
+def test_a_retry_after_beyond_the_cap_fails_at_once(keepalive: KeepAliveApi) -> None:
+    keepalive.replies.append((429, {"Retry-After": "3600"}))
+    start = time.monotonic()
+    with pytest.raises(ServiceError, match=r"HTTP 429 Too Many Requests \(not retried\).*"
+                                           r"it asks to wait 3600 s before trying again"):
+        get_json(keepalive.url)
+    assert len(keepalive.requests) == 1 and time.monotonic() - start < 1
+
+
+def test_one_connection_is_reused_across_calls_and_threads(keepalive: KeepAliveApi) -> None:
+    for _ in range(5):
+        assert get_json(keepalive.url) == {"ok": True}
+    assert keepalive.connections == 1
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: get_json(keepalive.url), range(40)))
+    assert answers == [{"ok": True}] * 40
+    assert keepalive.connections <= 4  # the pool's connections, not one per call
+    assert shared_client() is shared_client()
+    opened = keepalive.connections
+    close_client()  # as at exit; the next call opens a new client and connection
+    assert get_json(keepalive.url) == {"ok": True} and keepalive.connections == opened + 1
