@@ -27,8 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from agentkit.rag.chunks import Chunk, Hit, chunk_id
-from agentkit.rag.rerank import MAX_SENTENCES, LearnedReranker, candidate_features, split_sentences
+from agentkit.rag.rerank import MAX_SENTENCES, LearnedReranker, candidate_features
 from agentkit.rag.stores.embedded import EmbeddedStore
+from agentkit.rag.text import sentences as split_sentences
 
 SENTENCES = ["sent_max", "sent_gap", "sent_top2"]
 VARIANTS = {"fast": [], "sentences": SENTENCES}  # features added to every model

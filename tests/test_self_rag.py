@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from agentkit import load_graph
 from agentkit.cli.app import app
 from agentkit.engine.registry import registry
-from agentkit.nodes.self_rag import ABSTAIN
+from agentkit.rag.grounding import ABSTAIN
 from agentkit.rag.config import StoreConfig
 from agentkit.rag.open import open_index
 from conftest import REPO

@@ -19,8 +19,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from agentkit.errors import ConfigError
-from agentkit.nodes.self_rag import ABSTAIN, QUOTE_PREFIX
-from agentkit.rag.grounding import groundedness
+from agentkit.rag.grounding import ABSTAIN, QUOTE_PREFIX, groundedness
 
 HALLUCINATED = ("hallucinated_answer_one_turn", "hallucinated_answer_multi_turn")
 

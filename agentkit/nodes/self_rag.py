@@ -17,14 +17,11 @@ from agentkit.engine.registry import NodeFunction, node_kind
 from agentkit.nodes.retrieval import query_text
 from agentkit.observability.attributes import span_attributes
 from agentkit.prompts import Prompt
-from agentkit.rag.grounding import coverage, groundedness, sentences
+from agentkit.rag.grounding import ABSTAIN, QUOTE_PREFIX, attribute, best_quote, groundedness
 from agentkit.rag.prompts import ANSWER_WITH_CITATIONS, GRADE_DOCUMENT, REWRITE_QUERY, resolve_prompt
-from agentkit.rag.stores.embedded import lexical_tokens
+from agentkit.rag.text import complete_sentences, lexical_tokens
 from agentkit.spec.models import ROUTE_CHANNEL
 from agentkit.text import text_of
-
-ABSTAIN = "The documents do not contain an answer to this question."
-QUOTE_PREFIX = "The documents say:"
 
 
 def _documents(state: dict[str, Any], channel: str) -> list[Document]:
@@ -172,28 +169,6 @@ def _cited_by_model(passages: int, max_tokens: int) -> dict[str, Any]:
     }
 
 
-def attribute(answer: str, passages: list[str], least: float = 0.5) -> tuple[str, list[int]]:
-    """Mark each answer sentence with the passage (1-based) covering most of its words, if
-    it covers at least `least` of them; returns the marked answer and the cited numbers."""
-    vocabularies = [set(tokens) for tokens in lexical_tokens(passages)]
-    marked, cited = [], set()
-    for claim in sentences(answer):
-        shares = [coverage(claim, vocabulary) or 0.0 for vocabulary in vocabularies]
-        best = max(range(len(shares)), key=shares.__getitem__)
-        if shares[best] >= least:
-            cited.add(best + 1)
-            claim = f"{claim} [{best + 1}]"
-        marked.append(claim)
-    return " ".join(marked), sorted(cited)
-
-
-def complete_sentences(text: str) -> str:
-    """`text` without a trailing sentence cut off by the token limit."""
-    text = text.strip()
-    end = max(text.rfind(mark) for mark in ".!?")
-    return text[: end + 1] if end > 0 and not text.endswith((".", "!", "?")) else text
-
-
 @node_kind("generate_answer")
 def generate_answer_node(params: GenerateParams, ctx: NodeContext) -> NodeFunction:
     """Answer from the numbered documents, citing the passages each sentence rests on."""
@@ -240,19 +215,6 @@ class GroundedParams(BaseModel):
     abstain: str = Field(ABSTAIN, description="the answer when nothing grounded can be said")
 
 
-def best_quote(question: str, documents: list[Document]) -> tuple[str, int] | None:
-    """The document sentence covering most of the question's content words (at least
-    half), and its document's 1-based number."""
-    asked = set(lexical_tokens([question])[0])
-    scored = [
-        (len(asked & set(lexical_tokens([s])[0])) / len(asked), n, s)
-        for n, d in enumerate(documents, start=1) for s in sentences(d.page_content)
-        if asked and not s.startswith("#")
-    ]
-    share, n, sentence = max(scored, default=(0.0, 0, ""))
-    return (sentence, n) if share >= 0.5 else None
-
-
 @node_kind("check_grounded", route_labels=lambda params: ["grounded", "ungrounded"])
 def check_grounded_node(params: GroundedParams, ctx: NodeContext) -> NodeFunction:
     """Keep the answer if the cited chunks support it (listing its sources); otherwise quote
@@ -267,7 +229,8 @@ def check_grounded_node(params: GroundedParams, ctx: NodeContext) -> NodeFunctio
         grounded = score >= params.threshold
         quote = None
         if not grounded and params.fallback == "quote" and documents:
-            quote = best_quote(text_of(state.get(params.question)), list(documents.values()))
+            quote = best_quote(text_of(state.get(params.question)),
+                               [d.page_content for d in documents.values()])
         if quote:
             sentence, n = quote
             document = list(documents.values())[n - 1]

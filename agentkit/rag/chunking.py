@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from functools import lru_cache
 
@@ -11,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from agentkit.errors import ConfigError
 from agentkit.rag.chunks import Chunk, chunk_id
 from agentkit.rag.loaders import SourceDocument
+from agentkit.rag.text import sentence_spans
 
 
 class ChunkingConfig(BaseModel):
@@ -43,9 +43,6 @@ def _tokenizer(name: str | None):  # noqa: ANN202 - a transformers tokenizer
     except OSError as exc:
         raise ConfigError(f"chunking tokenizer {where!r} could not be loaded ({exc}); "
                           "give a local tokenizer folder or leave tokenizer unset") from exc
-
-
-_BOUNDARY = re.compile(r"\n\s*\n|\n|(?<=[.!?;])\s+")
 
 
 class Chunker:
@@ -89,7 +86,7 @@ class Chunker:
         starts = [start for start, _ in offsets]
         word_start = [i == 0 or offsets[i][0] > offsets[i - 1][1] for i in range(len(offsets))]
         units: list[tuple[int, int, int]] = []  # (start char, end char, tokens)
-        for start, end in _units(text):
+        for start, end in sentence_spans(text, lines=True):
             first, last = bisect_left(starts, start), bisect_left(starts, end)
             position = first
             while position < last:  # a unit longer than a chunk is cut before a word
@@ -118,14 +115,3 @@ class Chunker:
             spans.append((current[0][0], current[-1][1]))
         return spans
 
-
-def _units(text: str) -> list[tuple[int, int]]:
-    """Spans of paragraphs, lines and sentences (the separators stay with the left unit)."""
-    spans, start = [], 0
-    for boundary in _BOUNDARY.finditer(text):
-        if boundary.start() > start:
-            spans.append((start, boundary.start()))
-        start = boundary.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    return spans

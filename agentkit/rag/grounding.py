@@ -12,9 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from agentkit.rag.stores.embedded import lexical_tokens
+from agentkit.rag.text import lexical_tokens
+from agentkit.rag.text import sentences as prose_sentences
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
+ABSTAIN = "The documents do not contain an answer to this question."
+"""The answer when nothing grounded can be said."""
+QUOTE_PREFIX = "The documents say:"
+"""How an answer that quotes a document sentence starts (the `quote` fallback)."""
 _CITATION = re.compile(r"\[\s*\d+(?:\s*,\s*\d+)*\s*\]")
 _NAME_OR_NUMBER = re.compile(r"\b(?:[A-Z][\w'-]+|\d[\d,.]*)\b")
 SHORT_ANSWER_WORDS = 3
@@ -23,8 +27,7 @@ _NOT_NAMES = {"the", "a", "an", "it", "he", "she", "they", "we", "i", "in", "on"
 
 def sentences(text: str) -> list[str]:
     """Sentences of `text` (citation markers removed, hard line wraps joined), empty ones dropped."""
-    cleaned = _CITATION.sub("", text)
-    return [" ".join(s.split()) for s in _SENTENCE_END.split(cleaned) if len(s.strip()) > 1]
+    return [" ".join(s.split()) for s in prose_sentences(_CITATION.sub("", text)) if len(s) > 1]
 
 
 @dataclass(frozen=True)
@@ -57,3 +60,31 @@ def coverage(sentence: str, vocabulary: set[str]) -> float | None:
     """Share of the sentence's content words in `vocabulary` (None: it has none)."""
     words = lexical_tokens([sentence])[0]
     return sum(w in vocabulary for w in words) / len(words) if words else None
+
+
+def attribute(answer: str, passages: list[str], least: float = 0.5) -> tuple[str, list[int]]:
+    """Mark each answer sentence with the passage (1-based) covering most of its words, if
+    it covers at least `least` of them; returns the marked answer and the cited numbers."""
+    vocabularies = [set(tokens) for tokens in lexical_tokens(passages)]
+    marked, cited = [], set()
+    for claim in sentences(answer):
+        shares = [coverage(claim, vocabulary) or 0.0 for vocabulary in vocabularies]
+        best = max(range(len(shares)), key=shares.__getitem__)
+        if shares[best] >= least:
+            cited.add(best + 1)
+            claim = f"{claim} [{best + 1}]"
+        marked.append(claim)
+    return " ".join(marked), sorted(cited)
+
+
+def best_quote(question: str, passages: list[str]) -> tuple[str, int] | None:
+    """The passage sentence covering most of the question's content words (at least half;
+    Markdown headings left out), and its passage's 1-based number."""
+    asked = set(lexical_tokens([question])[0])
+    scored = [
+        (len(asked & set(lexical_tokens([s])[0])) / len(asked), n, s)
+        for n, passage in enumerate(passages, start=1) for s in sentences(passage)
+        if asked and not s.startswith("#")
+    ]
+    share, n, sentence = max(scored, default=(0.0, 0, ""))
+    return (sentence, n) if share >= 0.5 else None

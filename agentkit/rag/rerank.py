@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
@@ -22,6 +21,7 @@ import numpy as np
 
 from agentkit.errors import ConfigError
 from agentkit.rag.chunks import Hit
+from agentkit.rag.text import sentences, terms
 
 DEFAULT_PARAMS = Path(__file__).with_name("reranker_scifact.json")
 PREVIOUS_KEY = "retrieval"
@@ -36,12 +36,6 @@ FEATURES = (
     "hybrid", "bm25", "dense", "bm25_rank", "dense_rank", "dense_gap", "coverage",
     "sent_max", "sent_gap", "sent_top2",
 )
-STOPWORDS = frozenset(
-    "a an and are as at be but by for if in into is it no not of on or such that the their "
-    "then there these they this to was will with".split()
-)
-_WORD = re.compile(r"\w+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 
 
 class Reranker(ABC):
@@ -72,16 +66,6 @@ def _rescored(hit: Hit, score: float, key: str) -> Hit:
 
 
 # --- features --------------------------------------------------------------------------
-
-
-def terms(text: str) -> set[str]:
-    """Lower-cased word tokens without English stopwords (no stemming)."""
-    return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of `text` (split after . ! ? before a capital, digit or bracket)."""
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 def _stage(hits: Sequence[Hit], key: str) -> np.ndarray:
@@ -259,9 +243,9 @@ class LearnedReranker(Reranker):
 
     def sentence_sims(self, query: str, hits: Sequence[Hit]) -> list[np.ndarray]:
         """Cosine of the query to each of the first `MAX_SENTENCES` sentences of each hit."""
-        sentences = [split_sentences(h.chunk.text)[:MAX_SENTENCES] for h in hits]
-        vectors = self._vectors([query, *(s for group in sentences for s in group)])
-        bounds = np.cumsum([0, *map(len, sentences)])
+        per_hit = [sentences(h.chunk.text)[:MAX_SENTENCES] for h in hits]
+        vectors = self._vectors([query, *(s for group in per_hit for s in group)])
+        bounds = np.cumsum([0, *map(len, per_hit)])
         sims = vectors[1:] @ vectors[0]
         return [sims[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 

@@ -22,12 +22,12 @@ from typing import Iterable, Sequence
 
 import bm25s
 import numpy as np
-import Stemmer
 
 from agentkit.errors import ConfigError
 from agentkit.rag.chunks import Chunk, Hit
 from agentkit.rag.fusion import FusionConfig, fuse
 from agentkit.rag.stores.base import ChunkStore, Filters, SearchMode, matches
+from agentkit.rag.text import bm25_corpus_tokens, lexical_tokens
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (
@@ -38,13 +38,6 @@ CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 HYBRID_DEPTH = 100  # candidates taken from each ranking before fusion
-_STEMMER = Stemmer.Stemmer("english")
-
-
-def lexical_tokens(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-cased words without English stopwords, Snowball-stemmed (bm25s' tokenizer)."""
-    return bm25s.tokenize(list(texts), stopwords="en", stemmer=_STEMMER, return_ids=False,
-                          show_progress=False)
 
 
 @dataclass
@@ -220,7 +213,7 @@ class EmbeddedStore(ChunkStore):
             except (OSError, ValueError):  # removed by a writer that moved on: rebuild
                 pass
         index = bm25s.BM25()
-        index.index(_vocab_tokens(chunks), show_progress=False)
+        index.index(bm25_corpus_tokens([c.content for c in chunks]), show_progress=False)
         self._save_atomically(index, folder)
         return index
 
@@ -242,11 +235,6 @@ class EmbeddedStore(ChunkStore):
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-
-def _vocab_tokens(chunks: list[Chunk]) -> bm25s.tokenization.Tokenized:
-    return bm25s.tokenize([c.content for c in chunks], stopwords="en", stemmer=_STEMMER,
-                          show_progress=False)
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
