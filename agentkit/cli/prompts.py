@@ -1,4 +1,4 @@
-"""`agentkit prompts list | show NAME[@V] | diff NAME V1 V2`."""
+"""`agentkit prompts list | show NAME[@V] | diff NAME V1 V2 | push [NAME]`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rich.table import Table
 
 from agentkit.cli.errors import friendly_errors
 from agentkit.prompts import Prompt, PromptStore
+from agentkit.prompts.phoenix import MODEL_NAME, plan_push, push_prompts
 from agentkit.workspace import find_workspace
 
 prompts_app = typer.Typer(help="Versioned prompts in the workspace's prompts/ folder.", no_args_is_help=True)
@@ -65,3 +66,26 @@ def diff_command(
     lines = difflib.unified_diff(_as_yaml(before).splitlines(), _as_yaml(after).splitlines(),
                                  before.ref, after.ref, lineterm="")
     typer.echo("\n".join(lines) or "no difference")
+
+
+@prompts_app.command("push")
+@friendly_errors
+def push_command(
+    names: Annotated[list[str] | None, typer.Argument(help="prompt names (default: every prompt)")] = None,
+    phoenix_url: Annotated[str | None, typer.Option(
+        "--phoenix-url", help="Phoenix base URL (default: $PHOENIX_COLLECTOR_ENDPOINT or http://127.0.0.1:6006)")] = None,
+    model_name: Annotated[str, typer.Option("--model-name", help="model name stored with each version")] = MODEL_NAME,
+) -> None:
+    """Publish every version of the prompts to Phoenix's Prompts page, tagged with their
+    content hash and label; versions already there are skipped. Files stay the truth."""
+    from agentkit.observability.client import connect
+
+    store = _store()
+    plan = plan_push(store, names)
+    api = connect(phoenix_url)
+    pushed = push_prompts(api, store, plan, model_name)
+    for item in pushed:
+        state = "pushed " if item.created else "present"
+        typer.echo(f"{state} {item.name}@{item.version}  tags: {', '.join(item.tags)}")
+    created = sum(item.created for item in pushed)
+    typer.echo(f"{created} new version(s), {len(pushed) - created} already in Phoenix: {api.url}/prompts")

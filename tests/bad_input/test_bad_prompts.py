@@ -82,3 +82,34 @@ def test_a_broken_history_entry_names_its_file(outside: Path, workspace: Path) -
     assert_clear_failure(run_cli("prompts", "show", "qa@0123"), 1, "0123456789ab.json: not a prompt history entry",
                          "delete it")
     assert tree_digest(workspace) == before
+
+
+def _free_url() -> str:
+    from phoenix_server import free_ports
+
+    return f"http://127.0.0.1:{free_ports(1)[0]}"
+
+
+PUSH_CASES = {
+    "Phoenix not running": (lambda: ["qa", "--phoenix-url", _free_url()], "cannot reach Phoenix at http://127.0.0.1:",
+                            "agentkit phoenix --detach"),
+    "not a URL": (lambda: ["qa", "--phoenix-url", "http://[::1"], "is not a Phoenix URL", "http://127.0.0.1:6006"),
+    "a path as name": (lambda: ["../../etc/passwd", "--phoenix-url", _free_url()], NOT_A_NAME, "prompts/"),
+    "unknown name": (lambda: ["nope", "--phoenix-url", _free_url()], "no prompt named 'nope'", "qa"),
+    "name Phoenix refuses": (lambda: ["Upper", "--phoenix-url", _free_url()], "Phoenix prompt names are lowercase",
+                             "rename prompts/Upper.yaml"),
+}
+
+
+@pytest.mark.parametrize("case", PUSH_CASES, ids=list(PUSH_CASES))
+def test_push_fails_clearly_and_writes_nothing(case: str, outside: Path, workspace: Path) -> None:
+    args, *fragments = PUSH_CASES[case]
+    (workspace / "prompts" / "Upper.yaml").write_text("template: hi\n")
+    before = tree_digest(workspace)
+    assert_clear_failure(run_cli("prompts", "push", *args()), 1, *fragments)
+    assert tree_digest(workspace) == before
+
+
+def test_push_with_no_prompts_says_so(workspace: Path) -> None:
+    assert_clear_failure(run_cli("prompts", "push", "--phoenix-url", _free_url()), 1, "no prompts to push",
+                         "has no NAME.yaml files")
