@@ -44,7 +44,8 @@ class ResourcePool:
         kind = self._registry.resource_kinds()[declared.kind]
         params = kind.params_model.model_validate(declared.params)
         workspace = (self._workspace or find_workspace()).resolve() if kind.workspace_scoped else None
-        key = json.dumps([declared.kind, params.model_dump(mode="json"), str(workspace or "")], sort_keys=True)
+        factory = f"{kind.build.__module__}.{kind.build.__qualname__}"  # not its name: registries may differ
+        key = json.dumps([factory, params.model_dump(mode="json"), str(workspace or "")], sort_keys=True)
         with self._lock:
             if key not in self._shared:
                 self._shared[key] = kind.build(params, workspace) if workspace else kind.build(params)

@@ -1,4 +1,5 @@
-"""Built-in node and resource kinds; importing this package registers them."""
+"""Built-in node and resource kinds: agentkit's `agentkit.nodes` entry point names this
+package, and a `Registry` collects the definitions of the submodules imported here."""
 
 from agentkit.nodes import agent, llm, models, retrieval, route, self_rag, subgraph, tool
 
