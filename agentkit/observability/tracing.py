@@ -5,7 +5,8 @@ batch=True, set_global_tracer_provider=False)`` but from its parts: importing ``
 imports the whole Phoenix server package (~6 s), these parts ~0.15 s. Spans are batched:
 a 5-span graph run costs ~4 ms with a BatchSpanProcessor and ~50 ms with a
 SimpleSpanProcessor (one blocking HTTP POST per span); ``flush_traces`` (also run at exit)
-sends what is queued.
+sends what is queued. Exports carry ``PHOENIX_API_KEY`` and ``PHOENIX_CLIENT_HEADERS``
+(see :mod:`agentkit.observability.headers`), as phoenix.otel's do.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from agentkit.errors import ConfigError
+from agentkit.observability.headers import exporter_headers
 from agentkit.observability.phoenix import is_healthy, phoenix_endpoint
 
 HEALTH_TIMEOUT = 0.5  # seconds for the reachability check
@@ -43,6 +45,7 @@ class _TracingState:
         self.provider: TracerProvider | None = None
         self.project: str | None = None
         self.url: str | None = None
+        self.headers: dict[str, str] | None = None
         self.warned = False
         self.atexit_registered = False
 
@@ -56,15 +59,18 @@ def enable_tracing(project_name: str, endpoint: str | None = None) -> bool:
     ``endpoint`` is the Phoenix base URL (default :func:`phoenix_endpoint`). Returns False,
     after one warning per process, if Phoenix does not answer ``/healthz`` within
     ``HEALTH_TIMEOUT``; runs then go untraced. Calling again with another project switches
-    to it; with the same project and endpoint it does nothing.
+    to it; with the same project, endpoint and headers it does nothing. A malformed
+    ``PHOENIX_CLIENT_HEADERS`` or ``PHOENIX_API_KEY`` is a ConfigError.
     """
     if not project_name.strip():
         raise ConfigError(
             "enable_tracing(): project_name is empty; pass a name such as the graph's name"
         )
     url = (endpoint or phoenix_endpoint()).rstrip("/").removesuffix("/v1/traces")
+    headers = exporter_headers()
     with _state.lock:
-        if _state.provider is not None and (_state.project, _state.url) == (project_name, url):
+        wanted = (project_name, url, headers)
+        if _state.provider is not None and (_state.project, _state.url, _state.headers) == wanted:
             return True
         _disable_locked()
         if not is_healthy(url, HEALTH_TIMEOUT):
@@ -76,13 +82,13 @@ def enable_tracing(project_name: str, endpoint: str | None = None) -> bool:
                     url,
                 )
             return False
-        provider = _tracer_provider(project_name, url)
+        provider = _tracer_provider(project_name, url, headers)
         # A graph run is always a root span in Phoenix, even inside a span of another
         # tracer (a web framework's, pytest's): that parent would never reach Phoenix.
         LangChainInstrumentor().instrument(
             tracer_provider=provider, separate_trace_from_runtime_context=True
         )
-        _state.provider, _state.project, _state.url = provider, project_name, url
+        _state.provider, _state.project, _state.url, _state.headers = provider, project_name, url, headers
         if not _state.atexit_registered:
             atexit.register(flush_traces)
             _state.atexit_registered = True
@@ -113,13 +119,13 @@ def _disable_locked() -> None:
     if _state.provider is not None:
         _state.provider.force_flush(FLUSH_TIMEOUT_MS)
         _state.provider.shutdown()
-    _state.provider = _state.project = _state.url = None
+    _state.provider = _state.project = _state.url = _state.headers = None
 
 
-def _tracer_provider(project_name: str, url: str) -> TracerProvider:
+def _tracer_provider(project_name: str, url: str, headers: dict[str, str] | None) -> TracerProvider:
     provider = TracerProvider(
         resource=Resource.create({ResourceAttributes.PROJECT_NAME: project_name})
     )
-    exporter = OTLPSpanExporter(endpoint=f"{url}/v1/traces", timeout=EXPORT_TIMEOUT)
+    exporter = OTLPSpanExporter(endpoint=f"{url}/v1/traces", headers=headers, timeout=EXPORT_TIMEOUT)
     provider.add_span_processor(BatchSpanProcessor(exporter))
     return provider
