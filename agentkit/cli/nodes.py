@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
+from agentkit.cli.errors import friendly_errors
 from agentkit.engine.refs import describe_ref
 from agentkit.engine.registry import registry
 from agentkit.workspace import find_workspace
@@ -27,6 +28,7 @@ def _params_text(model: type[BaseModel]) -> str:
     return "\n".join(lines)
 
 
+@friendly_errors
 def nodes_command() -> None:
     """List node kinds and resource kinds with their parameters, and the tools found."""
     for title, kinds in (("Node kinds", registry.node_kinds()), ("Resource kinds", registry.resource_kinds())):
