@@ -13,8 +13,7 @@ from agentkit.cli.app import app
 pytestmark = pytest.mark.model
 
 FIXTURE = Path(__file__).parent / "data" / "bfcl"
-ITEM_KEYS = {"id", "category", "calls", "invalid_calls", "text", "valid", "correct", "error",
-             "latency_s"}
+ITEM_KEYS = {"id", "group", "input", "output", "expected", "scores", "error", "latency_s"}
 
 
 def run(tmp_path: Path, *flags: str) -> dict[str, object]:
@@ -25,35 +24,38 @@ def run(tmp_path: Path, *flags: str) -> dict[str, object]:
         "eval", "bfcl", "--data", str(FIXTURE), "-c", "simple_python", "-c", "irrelevance",
         "--limit", "1", "--max-tokens", "24", "--json", str(out), *flags])
     assert result.exit_code == 0, result.output
-    assert "BFCL · SmolLM2-135M-Instruct" in result.output
+    assert "chat: SmolLM2-135M-Instruct" in " ".join(result.output.split())
     return json.loads(out.read_text())
 
 
 def check_structure(run: dict[str, object], constrained: bool) -> None:
-    assert run["benchmark"] == "bfcl" and run["constrained"] is constrained
-    assert run["limit"] == 1 and run["model"].startswith("SmolLM2-135M-Instruct")
-    categories = run["categories"]
-    assert [c["category"] for c in categories] == ["simple_python", "irrelevance"]
-    for score in [*categories, run["overall"]]:
-        assert score["n"] == (2 if score is run["overall"] else 1)
-        assert 0 <= score["valid_rate"] <= 1 and 0 <= score["accuracy"] <= 1
-        assert score["mean_latency_s"] > 0
+    assert run["format"] == "agentkit.eval/1" and run["kind"] == "bfcl"
+    assert run["config"]["constrain"] is constrained and run["config"]["limit"] == 1
+    assert run["models"]["chat"].startswith("SmolLM2-135M-Instruct")
+    metrics = run["metrics"]
+    for prefix in ("simple_python/", "irrelevance/", ""):
+        assert metrics[f"{prefix}n"] == (2 if not prefix else 1)
+        assert 0 <= metrics[f"{prefix}valid_rate"] <= 1 and 0 <= metrics[f"{prefix}accuracy"] <= 1
+        assert metrics[f"{prefix}mean_latency_s"] > 0
+    assert run["directions"] == {name: "lower" for name in metrics if name.endswith("latency_s")}
     assert [i["id"] for i in run["items"]] == ["simple_python_1", "irrelevance_8"]
     for item in run["items"]:
         assert set(item) == ITEM_KEYS
         assert not (item["error"] or "").startswith("model error"), item["error"]
-        assert item["correct"] == (item["error"] is None or not item["valid"])
-        for call in item["calls"]:
+        assert item["input"]["messages"][0]["role"] == "user"
+        correct = item["scores"]["correct"] == 1.0
+        assert correct == (item["error"] is None or item["scores"]["valid"] == 0.0)
+        for call in item["output"]["calls"]:
             assert set(call) == {"name", "args"}
 
 
 def test_constrained_and_free_runs_then_a_report(model_cache: Path, tmp_path: Path) -> None:
     constrained = run(tmp_path)
     check_structure(constrained, constrained=True)
-    assert constrained["overall"]["valid_rate"] == 1.0  # the grammar only allows valid calls
+    assert constrained["metrics"]["valid_rate"] == 1.0  # the grammar only allows valid calls
     for item in constrained["items"]:
-        assert all(call["name"] == "math.factorial" for call in item["calls"]
-                   if item["category"] == "simple_python")
+        assert all(call["name"] == "math.factorial" for call in item["output"]["calls"]
+                   if item["group"] == "simple_python")
     free = run(tmp_path, "--no-constrain")
     check_structure(free, constrained=False)
     result = CliRunner().invoke(app, ["eval", "report", str(tmp_path / "run0.json"),
@@ -61,4 +63,4 @@ def test_constrained_and_free_runs_then_a_report(model_cache: Path, tmp_path: Pa
                                       str(tmp_path / "report.html")])
     assert result.exit_code == 0, result.output
     page = (tmp_path / "report.html").read_text()
-    assert "constrained vs unconstrained" in page and "<svg" in page
+    assert "constrain=True" in page and "constrain=False" in page and page.count("<svg") == 2

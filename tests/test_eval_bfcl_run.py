@@ -18,11 +18,12 @@ from typer.testing import CliRunner
 import agentkit.models.factory
 from agentkit.cli.app import app
 from agentkit.errors import ConfigError
-from agentkit.evals.bfcl.html import render_html, run_labels
 from agentkit.evals.bfcl.loading import load_bfcl
-from agentkit.evals.bfcl.report import scores_table
 from agentkit.evals.bfcl.results import BfclRun
 from agentkit.evals.bfcl.running import run_bfcl, run_item
+from agentkit.evals.bfcl.suite import to_result
+from agentkit.evals.html import render_html, run_labels
+from agentkit.evals.tables import metrics_table
 
 FIXTURE = Path(__file__).parent / "data" / "bfcl"
 
@@ -160,11 +161,12 @@ def test_model_without_tool_calling_is_a_config_error() -> None:
 
 def test_table_shows_every_category_and_all(fake: ScriptedToolModel) -> None:
     console = Console(record=True, width=120)
-    console.print(scores_table(run_fixture(fake)))
+    console.print(metrics_table(to_result(run_fixture(fake))))
     text = console.export_text()
-    assert "BFCL · scripted · constrained decoding" in text
-    assert "simple_python │  3 │      0.667 │    0.333" in text
-    assert "all           │ 12 │      0.833 │    0.417" in text
+    assert "bfcl (bfcl), chat: scripted" in text
+    assert "group         ┃ accuracy ┃ valid_rate ┃ mean_latency_s ┃  n" in text
+    assert "simple_python │   0.3333 │     0.6667 │" in text
+    assert "all           │   0.4167 │     0.8333 │" in text
 
 
 def test_run_round_trips_through_json(fake: ScriptedToolModel, tmp_path: Path) -> None:
@@ -183,17 +185,18 @@ def test_loading_a_file_that_is_not_a_run(tmp_path: Path) -> None:
 
 
 def test_html_compares_runs_with_a_chart(fake: ScriptedToolModel) -> None:
-    constrained, free = run_fixture(fake, True), run_fixture(fake, False)
-    assert run_labels([constrained, free]) == ["constrained", "unconstrained"]
-    assert run_labels([free, free]) == ["unconstrained #1", "unconstrained #2"]
+    constrained, free = (to_result(run_fixture(fake, c), load_bfcl(FIXTURE)) for c in (True, False))
+    assert run_labels([constrained, free]) == ["constrain=True", "constrain=False"]
+    assert run_labels([free, free])[1].endswith("#2")
     page = render_html([constrained, free])
     assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
-    assert "<h1>BFCL tool calling: constrained vs unconstrained</h1>" in page
-    assert page.count("<svg") == 1 and "accuracy" in page and "valid rate" in page
-    assert "<td>simple_python</td><td>3</td><td>0.667</td><td>0.333</td>" in page
+    assert "<h1>bfcl eval: bfcl</h1>" in page
+    assert page.count("<svg") == 2 and "accuracy" in page and "valid rate" in page
+    assert "<tr><td>simple_python/accuracy</td><td>0.3333</td><td>0.3333</td></tr>" in page
     assert "irrelevance_59" in page and "expected no call, got linear_equation_solver" in page
-    assert "<summary>constrained: 8 of 12 items invalid or wrong</summary>" in page
-    assert "<td class='text'>I cannot help with that.</td>" in page
+    assert "<summary>simple_python: 3 items, 2 with an error</summary>" in page
+    assert "I cannot help with that." in page
+    assert "Calculate the factorial of 5" in page  # the item's question, from the data
 
 
 # --- the CLI, with the fake model in place of the local one ------------------------
@@ -212,19 +215,21 @@ def test_cli_runs_prints_table_and_writes_json_and_html(
                                 "-c", "irrelevance", "--limit", "2", "--no-constrain",
                                 "--json", str(tmp_path / "free.json")])
     assert first.exit_code == 0, first.output
-    assert "unconstrained decoding" in first.output and "wrote" in first.output
+    assert "bfcl (bfcl), chat:" in first.output and "wrote" in first.output
     assert "simple_python: n=2 valid_rate=0.500 accuracy=0.500" in first.output
     assert "irrelevance: n=2 valid_rate=0.500 accuracy=1.000" in first.output
     saved = json.loads((tmp_path / "free.json").read_text())
-    assert [c["category"] for c in saved["categories"]] == ["simple_python", "irrelevance"]
-    assert saved["constrained"] is False and saved["limit"] == 2 and len(saved["items"]) == 4
+    assert saved["format"] == "agentkit.eval/1" and saved["kind"] == "bfcl"
+    assert [i["group"] for i in saved["items"]] == ["simple_python"] * 2 + ["irrelevance"] * 2
+    assert saved["config"]["constrain"] is False and saved["config"]["limit"] == 2
+    assert saved["metrics"]["simple_python/accuracy"] == 0.5 and saved["metrics"]["accuracy"] == 0.75
     assert cli_fake.bindings[-1]["strict"] is False
     second = runner.invoke(app, ["eval", "bfcl", "--data", str(FIXTURE), "-c", "simple_python",
                                  "--limit", "1", "--html", str(tmp_path / "r.html"),
                                  "--compare", str(tmp_path / "free.json")])
     assert second.exit_code == 0, second.output
     page = (tmp_path / "r.html").read_text()
-    assert "unconstrained vs constrained" in page and "<svg" in page
+    assert "constrain=False" in page and "constrain=True" in page and "<svg" in page
 
 
 def test_cli_report_charts_saved_runs(fake: ScriptedToolModel, tmp_path: Path) -> None:
@@ -233,7 +238,8 @@ def test_cli_report_charts_saved_runs(fake: ScriptedToolModel, tmp_path: Path) -
     result = CliRunner().invoke(app, ["eval", "report", str(tmp_path / "a.json"),
                                       str(tmp_path / "b.json"), "--html", str(tmp_path / "r.html")])
     assert result.exit_code == 0, result.output
-    assert "constrained vs unconstrained" in (tmp_path / "r.html").read_text()
+    page = (tmp_path / "r.html").read_text()  # run files of the older BFCL format still load
+    assert "<h1>bfcl eval: bfcl</h1>" in page and "<td>simple_python/accuracy</td>" in page
 
 
 def test_cli_errors_are_messages_not_tracebacks(cli_fake: ScriptedToolModel, tmp_path: Path) -> None:
@@ -248,7 +254,7 @@ def test_cli_errors_are_messages_not_tracebacks(cli_fake: ScriptedToolModel, tmp
     (tmp_path / "bad.json").write_text("[]")
     report = runner.invoke(app, ["eval", "report", str(tmp_path / "bad.json"),
                                  "--html", str(tmp_path / "r.html")])
-    assert report.exit_code == 1 and "is not a BFCL run file" in report.output
+    assert report.exit_code == 1 and "is not an eval result file" in report.output
 
 
 def test_cli_warns_when_the_model_fails_on_items(cli_fake: ScriptedToolModel) -> None:

@@ -38,16 +38,21 @@ def test_checker_and_self_rag_answers_with_the_real_model(workspace: Path) -> No
     result = runner.invoke(app, ["eval", "groundedness", "--data", str(data), "--limit", "2", "--json", "out.json"])
     assert result.exit_code == 0, result.output
     report = json.loads((workspace / "out.json").read_text())
-    checker = report["checker"]
-    assert checker["auc"] == {"hallucinated_answer_one_turn": 1.0, "hallucinated_answer_multi_turn": 1.0}
-    assert checker["reference_passing"] == 1.0
-    answers = report["answers"]
-    assert answers["n"] == 2 and answers["retrieval_hit_rate"] == 1.0
-    for record in report["records"]:
-        assert record["answer"] and record["seconds"] > 0
-        assert record["quoted"] == record["answer"].startswith("The documents say:")
-        assert record["answered"] == (record["grounding"] >= 0.8 or record["quoted"])
-    assert answers["answered_rate"] == pytest.approx(answers["generated_grounded_rate"] + answers["quoted_rate"])
+    metrics = report["metrics"]
+    assert metrics["checker/auc_one_turn"] == 1.0 and metrics["checker/auc_multi_turn"] == 1.0
+    assert metrics["checker/reference_passing"] == 1.0
+    checker = [i for i in report["items"] if i["group"] == "checker"]
+    assert [i["id"] for i in checker] == ["q1", "q2"]
+    assert all(i["scores"]["reference"] > i["scores"]["one_turn"] for i in checker)
+    assert metrics["answers/n"] == 2 and metrics["answers/retrieval_hit_rate"] == 1.0
+    answers = [i for i in report["items"] if i["group"] == "answers"]
+    for record in answers:
+        answer, scores = record["output"]["answer"], record["scores"]
+        assert answer and record["latency_s"] > 0
+        assert scores["quoted"] == float(answer.startswith("The documents say:"))
+        assert scores["answered"] == float(scores["grounding"] >= 0.8 or scores["quoted"] == 1.0)
+    assert metrics["answers/answered_rate"] == pytest.approx(
+        metrics["answers/generated_grounded_rate"] + metrics["answers/quoted_rate"])
 
 
 def test_a_malformed_line_is_named(workspace: Path) -> None:

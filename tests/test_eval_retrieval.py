@@ -11,7 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from agentkit.cli.app import app
-from agentkit.evals.retrieval.loading import RetrievalDataError, load_beir, load_qrels, load_queries
+from agentkit.evals.retrieval.loading import (
+    RetrievalDataError, load_beir, load_corpus, load_qrels, load_queries,
+)
 from agentkit.evals.retrieval.metrics import (
     documents_by_best_rank,
     mrr_at_k,
@@ -174,6 +176,21 @@ def test_malformed_queries_name_file_and_line(tmp_path: Path) -> None:
         load_queries(path)
 
 
+def test_repeated_corpus_ids_and_empty_queries_name_their_lines(tmp_path: Path) -> None:
+    corpus, queries, qrels = write_beir(tmp_path / "beir")
+    lines = corpus.read_text(encoding="utf-8").splitlines()
+    corpus.write_text("\n".join([*lines, "", json.dumps({"_id": "tides", "text": "Another text."})]) + "\n",
+                      encoding="utf-8")
+    with pytest.raises(RetrievalDataError, match=r"document id 'tides' repeats line 4\n.*fix: give every "
+                                                 r"document its own `_id`") as error:
+        load_corpus(corpus)
+    assert str(error.value).startswith(f"{corpus}:{len(lines) + 2}: ")
+    queries.write_text('{"_id": "1", "text": "fine"}\n{"_id": 2, "text": " \\n\\t"}\n', encoding="utf-8")
+    with pytest.raises(RetrievalDataError, match=r"query '2' has an empty `text`\n.*fix: write the query's text") as error:
+        load_queries(queries)
+    assert str(error.value).startswith(f"{queries}:2: ")
+
+
 def test_store_name_follows_corpus_path_and_chunking(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus.jsonl"
     name = default_store_name(corpus, ChunkingConfig())
@@ -198,32 +215,37 @@ def test_eval_retrieval_end_to_end(tmp_path: Path, model_cache: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
     run = json.loads(out.read_text())
-    assert run["benchmark"] == "retrieval" and run["n_queries"] == 4
-    assert [m["mode"] for m in run["modes"]] == modes
-    settings = run["settings"]
+    assert run["kind"] == "retrieval" and run["metrics"]["n_queries"] == 4
+    assert list(dict.fromkeys(i["group"] for i in run["items"])) == modes
+    settings = run["config"]
     assert settings["documents"] == 12 and settings["chunks"] == 12  # one chunk per short doc
     assert settings["chunk_size"] == 200 and settings["split"] == "train"
     assert settings["fusion"]["rrf_k"] == 60 and settings["depth"] == 200
     assert settings["chunks_embedded"] == 12 and settings["skipped_queries"] == 1
     assert Path(settings["store_path"]).is_dir()
-    assert set(run["query_text"]) == {"q1", "q2", "q3", "q4"}
-    for mode in run["modes"]:
-        assert mode["n_queries"] == 4 and len(mode["queries"]) == 4
+    assert run["models"]["embeddings"].startswith("all-MiniLM-L6-v2")
+    assert {i["input"]["query"] for i in run["items"]} == {text for _, text, split, judged in QUERIES
+                                                           if split == "train" and judged}
+    metrics = run["metrics"]
+    for mode in modes:
+        queries = [i for i in run["items"] if i["group"] == mode]
+        assert len(queries) == 4
         for metric in ("ndcg_at_10", "recall_at_10", "recall_at_100", "mrr_at_10"):
-            assert 0 <= mode[metric] <= 1
-            assert all(0 <= q[metric] <= 1 for q in mode["queries"])
-        latency = mode["latency_ms"]
-        assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"] <= latency["max"]
-        for query in mode["queries"]:
-            assert set(query) == {"query_id", "ndcg_at_10", "recall_at_10", "recall_at_100",
-                                  "mrr_at_10", "latency_ms", "top_docs"}
-            assert len(query["top_docs"]) == len(set(query["top_docs"])) <= 10
-    bm25 = {q["query_id"]: q for q in run["modes"][0]["queries"]}
-    assert bm25["q1"]["top_docs"][0] == "axolotl"  # "axolotl" is in that doc only
-    assert bm25["q1"]["ndcg_at_10"] == 1.0 and bm25["q1"]["mrr_at_10"] == 1.0
-    dense = {q["query_id"]: q for q in run["modes"][1]["queries"]}
-    assert dense["q2"]["top_docs"][0] == "tides"
-    assert "nDCG@10" in result.output and "hybrid" in result.output
+            assert 0 <= metrics[f"{mode}/{metric}"] <= 1
+            assert all(0 <= q["scores"][metric] <= 1 for q in queries)
+        assert 0 < metrics[f"{mode}/latency_p50_ms"] <= metrics[f"{mode}/latency_p95_ms"]
+        assert run["directions"][f"{mode}/latency_p95_ms"] == "lower"
+        for query in queries:
+            assert set(query["scores"]) == {"ndcg_at_10", "recall_at_10", "recall_at_100", "mrr_at_10"}
+            assert query["latency_s"] > 0 and query["expected"]["relevant"]
+            top = query["output"]["top_docs"]
+            assert len(top) == len(set(top)) <= 10
+    bm25 = {q["id"]: q for q in run["items"] if q["group"] == "bm25"}
+    assert bm25["q1"]["output"]["top_docs"][0] == "axolotl"  # "axolotl" is in that doc only
+    assert bm25["q1"]["scores"]["ndcg_at_10"] == 1.0 and bm25["q1"]["scores"]["mrr_at_10"] == 1.0
+    dense = {q["id"]: q for q in run["items"] if q["group"] == "dense"}
+    assert dense["q2"]["output"]["top_docs"][0] == "tides"
+    assert "ndcg_at_10" in result.output and "hybrid" in result.output
     page = html.read_text()
     assert page.count("<svg") == 2 and "how does the axolotl regrow limbs" in page
 
@@ -231,10 +253,10 @@ def test_eval_retrieval_end_to_end(tmp_path: Path, model_cache: Path) -> None:
     again = run_cli(*files, "--split", "train", "--mode", "bm25", "--json", str(out))
     assert again.exit_code == 0, again.output
     rerun = json.loads(out.read_text())
-    assert rerun["settings"]["chunks_embedded"] == 0
-    assert rerun["settings"]["store"] == settings["store"]
-    assert [m["mode"] for m in rerun["modes"]] == ["bm25"]
-    assert rerun["modes"][0]["ndcg_at_10"] == run["modes"][0]["ndcg_at_10"]
+    assert rerun["config"]["chunks_embedded"] == 0
+    assert rerun["config"]["store"] == settings["store"]
+    assert {i["group"] for i in rerun["items"]} == {"bm25"}
+    assert rerun["metrics"]["bm25/ndcg_at_10"] == metrics["bm25/ndcg_at_10"]
 
 
 def test_eval_retrieval_errors_are_clear(tmp_path: Path) -> None:

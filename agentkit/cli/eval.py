@@ -1,45 +1,27 @@
-"""`agentkit eval bfcl | report | retrieval`: score tool calling on BFCL data and
-retrieval on BEIR data, chart the results."""
+"""`agentkit eval run | bfcl | retrieval | report`: eval suites, and front ends that
+build a suite from flags (BFCL tool calling, BEIR retrieval) over the same machinery."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from agentkit.cli.errors import friendly_errors
+from agentkit.cli.eval_run import RichProgress, console, report_and_gate, run_command
 from agentkit.errors import ConfigError
-from agentkit.evals.bfcl.html import write_html
-from agentkit.evals.bfcl.loading import load_bfcl
-from agentkit.evals.bfcl.report import scores_table
-from agentkit.evals.bfcl.results import BfclRun, ItemResult, score
 from agentkit.evals.retrieval.results import MODES
+from agentkit.evals.suite import Suite
 from agentkit.models.config import ChatModelConfig
 
-if TYPE_CHECKING:
-    from agentkit.evals.retrieval.results import QueryScore
-    from agentkit.rag.chunking import ChunkingConfig
-    from agentkit.rag.document_index import DocumentIndex
-    from agentkit.rag.indexing import IndexPlan, IndexReport
-    from agentkit.rag.rerank import Reranker
-
 eval_app = typer.Typer(
-    help="Score on benchmarks: BFCL tool calling (`bfcl`, `report`) and BEIR retrieval "
-    "(`retrieval`: bm25, dense, hybrid, hybrid+rerank over an embedded store).",
+    help="Run eval suites (`run evals/NAME.yaml`, with a baseline gate) or one eval from "
+    "flags: BFCL tool calling (`bfcl`, `report`), BEIR retrieval (`retrieval`), "
+    "HaluEval groundedness (`groundedness`).",
     no_args_is_help=True,
 )
-console = Console()
-progress_console = Console(stderr=True)
+eval_app.command("run")(run_command)
 
 
 @eval_app.command("bfcl")
@@ -75,77 +57,34 @@ def bfcl_command(
     """
     if compare and html_out is None:
         raise ConfigError("--compare only adds runs to the HTML report; add --html OUT")
-    items = load_bfcl(data, category, limit)
-    earlier = [BfclRun.load(path) for path in compare or []]
-    from agentkit.evals.bfcl.running import model_label, run_bfcl  # loads langchain
-    from agentkit.models.factory import get_chat_model  # loads torch
+    from agentkit.evals.load import load_result
+    from agentkit.evals.runner import run_suite
 
-    llm = get_chat_model(ChatModelConfig(model=model, max_tokens=max_tokens))
-    mode = "constrained" if constrain else "unconstrained"
-    results: list[ItemResult] = []
-    with _progress() as progress:
-        task = progress.add_task(mode, total=len(items), right="")
-        for result in run_bfcl(llm, items, constrain=constrain):
-            if results and result.category != results[-1].category:
-                _print_category(progress, results)
-            results.append(result)
-            done = [r for r in results if r.category == result.category]
-            accuracy = sum(r.correct for r in done) / len(done)
-            progress.update(task, advance=1, description=f"{mode} {result.category}",
-                            right=f"acc {accuracy:.2f}")
-        if results:
-            _print_category(progress, results)
-    run = BfclRun.from_results(
-        results, model=model_label(llm), constrained=constrain, data=data, limit=limit
-    )
-    console.print(scores_table(run))
-    failed = [r for r in results if r.error and r.error.startswith("model error")]
-    if failed:
-        console.print(f"[yellow]warning:[/] the model failed on {len(failed)} item(s), "
-                      f"e.g. {failed[0].id}: {failed[0].error}", highlight=False)
-    if json_out is not None:
-        run.save(json_out)
-        console.print(f"wrote {json_out}", highlight=False)
-    if html_out is not None:
-        write_html([*earlier, run], html_out)
-        console.print(f"wrote {html_out}", highlight=False)
+    earlier = [load_result(path) for path in compare or []]
+    suite = Suite(name="bfcl", kind="bfcl", data=str(data), settings={
+        "categories": category, "limit": limit, "constrain": constrain, "model": model,
+        "max_tokens": max_tokens})
+    with RichProgress() as progress:
+        result = run_suite(suite, data=data, progress=progress)
+    report_and_gate(result, suite, json_out=json_out, html_out=html_out, earlier=earlier)
 
 
 @eval_app.command("report")
 @friendly_errors
 def report_command(
-    runs: Annotated[list[Path], typer.Argument(help="Run files written by `eval bfcl --json`.")],
+    runs: Annotated[list[Path], typer.Argument(help="Result files written by `eval ... --json`.")],
     html_out: Annotated[Path, typer.Option("--html", help="Write the HTML report here.")],
 ) -> None:
-    """Chart saved BFCL runs side by side (e.g. constrained vs --no-constrain)."""
-    loaded = [BfclRun.load(path) for path in runs]
-    for run in loaded:
-        console.print(scores_table(run))
+    """Chart saved results side by side (e.g. constrained vs --no-constrain BFCL runs)."""
+    from agentkit.evals.html import write_html
+    from agentkit.evals.load import load_result
+    from agentkit.evals.tables import metrics_table
+
+    loaded = [load_result(path) for path in runs]
+    for result in loaded:
+        console.print(metrics_table(result))
     write_html(loaded, html_out)
     console.print(f"wrote {html_out}", highlight=False)
-
-
-def _print_category(progress: Progress, results: list[ItemResult]) -> None:
-    """One line for the category just finished (also readable in logs)."""
-    name = results[-1].category
-    figures = score(name, [r for r in results if r.category == name])
-    progress.console.print(
-        f"{name}: n={figures.n} valid_rate={figures.valid_rate:.3f} "
-        f"accuracy={figures.accuracy:.3f} mean latency {figures.mean_latency_s:.1f}s",
-        highlight=False,
-    )
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[right]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=progress_console,
-    )
 
 
 @eval_app.command("retrieval")
@@ -186,80 +125,16 @@ def retrieval_command(
     which count as documents at the rank of their best chunk. Latency includes the
     query embedding. hybrid+rerank reranks the first --rerank-depth hybrid chunks.
     """
-    from agentkit.evals.retrieval.html import write_html
-    from agentkit.evals.retrieval.loading import load_beir
-    from agentkit.evals.retrieval.report import scores_table
-    from agentkit.evals.retrieval.results import RetrievalRun, RetrievalSettings
-    from agentkit.evals.retrieval.running import (
-        SearchSettings,
-        default_store_name,
-        evaluate,
-        missing_relevant,
-        store_config,
-    )
-    from agentkit.rag.chunking import ChunkingConfig
-    from agentkit.rag.fusion import FusionConfig
-    from agentkit.rag.open import open_index
-    from agentkit.workspace import find_workspace
+    from agentkit.evals.runner import run_suite
 
-    modes = _retrieval_modes(mode)
-    try:
-        chunking = ChunkingConfig(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
-    except ValueError as exc:
-        raise ConfigError(f"agentkit eval retrieval: {exc}") from None
-    data = load_beir(corpus, queries, qrels, split=split, limit=limit)
-    settings = SearchSettings(depth=depth, fusion=FusionConfig(rrf_k=rrf_k), rerank_depth=rerank_depth)
-    if "hybrid+rerank" in modes:
-        settings.reranker = _reranker(reranker, explicit=bool(mode))
-        if settings.reranker is None:
-            modes.remove("hybrid+rerank")
-    name = store or default_store_name(corpus, chunking)
-    config = store_config(name)
-    workspace = find_workspace()
-    index = open_index(config, workspace)
-    try:
-        report = _index_with_progress(index, corpus, workspace, chunking)
-        progress_console.print(f"store {name!r}: {report.summary()}", highlight=False)
-        with _progress() as progress:
-            tasks = {m: progress.add_task(m, total=len(data.queries), right="", start=False)
-                     for m in modes}
-            done: dict[str, list[float]] = {m: [] for m in modes}
-
-            def on_query(current: str, score: QueryScore) -> None:
-                if not done[current]:
-                    progress.start_task(tasks[current])
-                done[current].append(score.ndcg_at_10)
-                mean = sum(done[current]) / len(done[current])
-                progress.update(tasks[current], advance=1, right=f"nDCG@10 {mean:.3f}")
-
-            results = evaluate(index, data, modes, settings, on_query=on_query)
-        chunks = index.store.count()
-    finally:
-        index.store.close()
-    run = RetrievalRun(
-        n_queries=len(data.queries),
-        settings=RetrievalSettings(
-            corpus=str(corpus), queries=str(queries), qrels=str(qrels), split=split, limit=limit,
-            documents=len(data.corpus_ids), chunks=chunks, chunk_size=chunk_size,
-            chunk_overlap=chunk_overlap, store=name, store_path=str(config.folder(workspace)),
-            embeddings=config.embeddings.model or "all-MiniLM-L6-v2 (bundled)",
-            fusion=settings.fusion.model_dump(), depth=depth,
-            reranker=reranker if settings.reranker else None,
-            rerank_depth=rerank_depth if settings.reranker else None,
-            index_seconds=report.seconds if report.chunks_added else 0.0,
-            chunks_embedded=report.chunks_added, skipped_queries=data.skipped_queries,
-            missing_relevant=missing_relevant(data),
-        ),
-        modes=results,
-        query_text={q.id: q.text for q in data.queries},
-    )
-    console.print(scores_table(run))
-    if json_out is not None:
-        run.save(json_out)
-        console.print(f"wrote {json_out}", highlight=False)
-    if html_out is not None:
-        write_html(run, html_out)
-        console.print(f"wrote {html_out}", highlight=False)
+    suite = Suite(name="retrieval", kind="retrieval", data=".", settings={
+        "corpus": str(corpus), "queries": str(queries), "qrels": str(qrels),
+        "modes": _retrieval_modes(mode), "split": split, "limit": limit, "chunk_size": chunk_size,
+        "chunk_overlap": chunk_overlap, "rrf_k": rrf_k, "store": store, "depth": depth,
+        "reranker": reranker, "rerank_depth": rerank_depth})
+    with RichProgress() as progress:
+        result = run_suite(suite, data=Path("."), progress=progress)
+    report_and_gate(result, suite, json_out=json_out, html_out=html_out)
 
 
 def _retrieval_modes(requested: list[str] | None) -> list[str]:
@@ -268,39 +143,3 @@ def _retrieval_modes(requested: list[str] | None) -> list[str]:
         if name not in MODES:
             raise ConfigError(f"--mode {name!r} is not a search mode; use one of {', '.join(MODES)}")
     return list(dict.fromkeys(requested)) if requested else list(MODES)
-
-
-def _reranker(spec: str | None, *, explicit: bool) -> Reranker | None:
-    """The reranker for hybrid+rerank; None (with a warning) when the default mode list
-    asked for it and agentkit has no reranker module."""
-    try:
-        from agentkit.rag.rerank import make_reranker
-    except ImportError:
-        if explicit:
-            raise ConfigError("mode hybrid+rerank needs agentkit.rag.rerank, which this "
-                              "agentkit does not have; leave the mode out") from None
-        progress_console.print("[yellow]warning:[/] no reranker in this agentkit "
-                               "(agentkit.rag.rerank); skipping hybrid+rerank", highlight=False)
-        return None
-    return make_reranker(spec)
-
-
-def _index_with_progress(
-    index: DocumentIndex, corpus: Path, workspace: Path, chunking: ChunkingConfig
-) -> IndexReport:
-    """Index the corpus with a progress bar on stderr (reading, then embedding)."""
-    from agentkit.evals.retrieval.running import index_corpus
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=progress_console, transient=True) as bar:
-        reading = bar.add_task("reading and chunking the corpus", total=None)
-        task = None
-
-        def on_plan(plan: IndexPlan) -> None:
-            nonlocal task
-            bar.remove_task(reading)
-            task = bar.add_task("embedding chunks", total=len(plan.add))
-
-        return index_corpus(index, corpus, workspace, chunking,
-                            progress=lambda n: bar.advance(task, n), on_plan=on_plan)

@@ -1,9 +1,7 @@
 """Retrieval eval on BEIR data: load corpus, queries and qrels, index the corpus into an
 embedded store, search each query by bm25, dense, hybrid and hybrid+rerank, score the
-document rankings (nDCG@10, recall@10/100, MRR@10) and latency, report (table, JSON,
-HTML with charts)."""
+document rankings (nDCG@10, recall@10/100, MRR@10) and latency, report in the common eval result format (`suite.py`)."""
 
-from agentkit.evals.retrieval.html import write_html
 from agentkit.evals.retrieval.loading import BeirData, Query, RetrievalDataError, load_beir
 from agentkit.evals.retrieval.metrics import (
     documents_by_best_rank,
@@ -12,7 +10,6 @@ from agentkit.evals.retrieval.metrics import (
     query_metrics,
     recall_at_k,
 )
-from agentkit.evals.retrieval.report import scores_table
 from agentkit.evals.retrieval.results import MODES, Latency, ModeResult, QueryScore, RetrievalRun
 from agentkit.evals.retrieval.running import SearchSettings, default_store_name, evaluate, run_mode
 
@@ -35,6 +32,4 @@ __all__ = [
     "query_metrics",
     "recall_at_k",
     "run_mode",
-    "scores_table",
-    "write_html",
 ]

@@ -1,0 +1,29 @@
+"""One loader for saved eval results: the common format, and the older per-eval files
+of `eval bfcl --json` and `eval retrieval --json` (converted on load)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from agentkit.evals.results import EvalResult
+
+
+def load_result(path: Path) -> EvalResult:
+    """Read a result file; clear ConfigError if it is none of the known formats."""
+    try:
+        head = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        head = None  # EvalResult.load says what is wrong
+    benchmark = head.get("benchmark") if isinstance(head, dict) and "format" not in head else None
+    if benchmark == "bfcl":
+        from agentkit.evals.bfcl.results import BfclRun
+        from agentkit.evals.bfcl.suite import to_result
+
+        return to_result(BfclRun.load(path))
+    if benchmark == "retrieval":
+        from agentkit.evals.retrieval.results import RetrievalRun
+        from agentkit.evals.retrieval.suite import to_result as retrieval_result
+
+        return retrieval_result(RetrievalRun.load(path))
+    return EvalResult.load(path)

@@ -1,0 +1,131 @@
+"""Eval suite files (`evals/NAME.yaml`): which eval, on what data, with which settings,
+and the metric rules (thresholds, baseline tolerance). Errors name file:line:key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agentkit.errors import ConfigError, GraphSpecError, Problem, suggest
+from agentkit.evals.results import Threshold
+from agentkit.spec.loader import KeyPath, SourceMap, format_key, parse_yaml
+
+Kind = Literal["bfcl", "retrieval", "groundedness"]
+KINDS: tuple[str, ...] = ("bfcl", "retrieval", "groundedness")
+
+
+class MetricRule(BaseModel):
+    """What a suite asks of one metric: bounds, and how far it may drop from a baseline."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min: float | None = None
+    max: float | None = None
+    tolerance: float | None = Field(
+        default=None, ge=0, description="largest allowed drop from the baseline (metric units)")
+
+    def threshold(self) -> Threshold | None:
+        """The bounds, if any are set."""
+        return Threshold(min=self.min, max=self.max) if (self.min, self.max) != (None, None) else None
+
+
+class Suite(BaseModel):
+    """One eval suite. `data` is relative to the suite file; `settings` are the eval
+    kind's own (checked against it); `metrics` lists the gated metrics."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="", description="defaults to the file's stem")
+    kind: Kind
+    description: str = ""
+    data: str = Field(min_length=1)
+    settings: dict[str, Any] = Field(default_factory=dict)
+    tolerance: float = Field(default=0.0, ge=0, description="default baseline tolerance")
+    metrics: dict[str, MetricRule] = Field(default_factory=dict)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    source: str = Field(default="", exclude=True, description="the suite file, for messages")
+
+    def data_path(self, override: Path | None = None) -> Path:
+        """The data path: `override` (as given) or `data` relative to the suite file."""
+        return override if override is not None else (self.base_dir / self.data)
+
+    def tolerance_of(self, metric: str) -> float:
+        """How far `metric` may drop from the baseline."""
+        rule = self.metrics.get(metric)
+        return rule.tolerance if rule and rule.tolerance is not None else self.tolerance
+
+    def thresholds(self) -> dict[str, Threshold]:
+        """Metric -> bounds, for the metrics that set any."""
+        return {name: bound for name, rule in self.metrics.items()
+                if (bound := rule.threshold()) is not None}
+
+
+def load_suite(path: Path) -> tuple[Suite, SourceMap]:
+    """Read and check a suite file's structure (settings are checked by the eval kind)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(f"{path}: cannot read eval suite: {why}\n"
+                          "    fix: pass a suite file such as evals/bfcl.yaml") from None
+    try:
+        data, source = parse_yaml(text, str(path))
+    except GraphSpecError as exc:
+        raise SuiteError(exc.problems) from None
+    if not isinstance(data, dict):
+        raise SuiteError([source.problem((), "an eval suite must be a mapping",
+                                         "start with `kind: bfcl` and `data: <path>`")])
+    try:
+        suite = Suite.model_validate(data)
+    except ValidationError as exc:
+        raise SuiteError(problems(exc, source, ())) from None
+    suite.name = suite.name or path.stem
+    suite.base_dir = path.resolve().parent
+    suite.source = str(path)
+    return suite, source
+
+
+class SuiteError(ConfigError):
+    """An eval suite file is not valid: every problem with its file:line:key."""
+
+    def __init__(self, found: list[Problem]):
+        self.problems = found
+        count = len(found)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in eval suite:\n"
+                         + "\n".join(f"  - {p}" for p in found))
+
+
+def problems(
+    exc: ValidationError, source: SourceMap, prefix: KeyPath, fields: list[str] | None = None,
+) -> list[Problem]:
+    """Pydantic errors as located problems; `prefix` is where the validated part sits and
+    `fields` its keys (default: the suite's own)."""
+    found = []
+    for error in exc.errors():
+        path = prefix + tuple(error["loc"])
+        name = str(path[-1]) if path else ""
+        if error["type"] == "extra_forbidden":
+            allowed = fields if fields is not None else _allowed(path)
+            found.append(source.problem(path, f"unknown key {name!r}",
+                                        f"remove it or fix its spelling: {suggest(name, allowed)}"))
+        elif error["type"] == "missing":
+            found.append(source.problem(path, f"required key {name!r} is missing",
+                                        f"add `{name}:` at that place"))
+        else:
+            found.append(source.problem(path, error["msg"].removeprefix("Value error, "),
+                                        _hint(path)))
+    return found
+
+
+def _allowed(path: KeyPath) -> list[str]:
+    if path[:1] == ("metrics",):
+        return list(MetricRule.model_fields)
+    return [n for n, f in Suite.model_fields.items() if not f.exclude]
+
+
+def _hint(path: KeyPath) -> str | None:
+    if path == ("kind",):
+        return f"use one of {', '.join(KINDS)}"
+    return f"fix the value of `{format_key(path)}`" if path else None
