@@ -16,7 +16,7 @@ def test_registry_finds_the_tools(workspace: Path) -> None:
     (workspace / "tools").mkdir()
     for name in NAMES:
         shutil.copy(TOOLS / f"{name}.py", workspace / "tools")
-    found = Registry().tools(workspace)
+    found = Registry(builtins=False, plugins=False).tools(workspace)  # only the workspace's
     assert sorted(found) == NAMES
     for tool in found.values():
         assert tool.handle_tool_error is True and callable(tool.handle_validation_error)
