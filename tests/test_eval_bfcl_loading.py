@@ -7,8 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from agentkit.evals.bfcl.loading import BfclDataError, load_bfcl
+from agentkit.evals.bfcl.records import BfclItem
+from agentkit.evals.bfcl.running import run_item
+from agentkit.models.config import ChatModelConfig
+from agentkit.models.factory import get_chat_model
 
 FIXTURE = Path(__file__).parent / "data" / "bfcl"
 CATEGORIES = ["simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance",
@@ -123,6 +128,40 @@ def test_multi_turn_items_are_refused_with_a_hint(tmp_path: Path) -> None:
         load_bfcl(write_merged(tmp_path, good_row(turns=turns)))
     assert "data.jsonl:1: 2 turns: only single-turn categories" in str(err.value)
     assert "--category" in str(err.value)
+
+
+LIVE_IRRELEVANCE = {"id": "live_irrelevance_0-0-0", "question": [[
+    {"role": "user", "content": "Can you provide the address for latitude 37.4224764 and longitude -122.0842499?"}]],
+    "function": []}
+
+
+def test_items_without_functions_load_and_expect_no_call(tmp_path: Path) -> None:
+    (tmp_path / "BFCL_v4_live_irrelevance.json").write_text(json.dumps(LIVE_IRRELEVANCE) + "\n")
+    (item,) = load_bfcl(tmp_path)
+    assert (item.id, item.category, item.functions, item.expect) == (
+        "live_irrelevance_0-0-0", "live_irrelevance", [], "no_call")
+    merged = good_row(id="x_1", category="multiple", functions=[], ground_truth=[])
+    (loaded,) = load_bfcl(write_merged(tmp_path, merged))
+    assert loaded.functions == [] and loaded.expect == "no_call"
+
+
+def test_an_item_without_functions_is_scored_with_the_local_model(tmp_path: Path) -> None:
+    """Loaded is not enough: the item is asked without tools (binding none is refused)."""
+    (tmp_path / "BFCL_v4_live_irrelevance.json").write_text(json.dumps(LIVE_IRRELEVANCE) + "\n")
+    (item,) = load_bfcl(tmp_path)
+    model = get_chat_model(ChatModelConfig(provider="local", max_tokens=16))
+    result = run_item(model, item)
+    assert result.error is None and result.calls == [] and result.text
+    assert result.valid and result.correct
+
+
+def test_an_item_without_functions_cannot_expect_a_call(tmp_path: Path) -> None:
+    row = good_row(functions=[])  # keeps its ground-truth call of math.factorial
+    with pytest.raises(BfclDataError, match="ground truth calls 'math.factorial', which is not among"):
+        load_bfcl(write_merged(tmp_path, row))
+    with pytest.raises(ValidationError, match="an item without functions can only expect no call"):
+        BfclItem(id="x", category="live_relevance", messages=[{"role": "user", "content": "hi"}],
+                 functions=[], expect="some_call")
 
 
 def test_raw_category_without_ground_truth_file(tmp_path: Path) -> None:

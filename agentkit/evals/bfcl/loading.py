@@ -1,7 +1,8 @@
 """Load BFCL data from a folder: the merged JSON Lines file or the upstream raw layout.
 
 Merged (`*.jsonl` in the folder): one object per line with `id`, `category`, `turns`,
-`functions`, `ground_truth`, `expect_no_call`, `expect_call`.
+`functions`, `ground_truth`, `expect_no_call`, `expect_call`. An item whose function list is
+empty (`live_irrelevance` has some) expects no call.
 Raw (`BFCL_v<N>_<category>.json` in the folder or its `raw/` subfolder, JSON Lines
 despite the name): `id`, `question`, `function`; ground truth in
 `possible_answer/BFCL_v<N>_<category>.json` as `id`, `ground_truth`.
@@ -77,7 +78,7 @@ def _load_merged(files: list[Path]) -> dict[str, list[BfclItem]]:
     for file in files:
         for line, row in _json_lines(file):
             expect: Expectation = (
-                "no_call" if row.get("expect_no_call")
+                "no_call" if row.get("expect_no_call") or row.get("functions") == []
                 else "some_call" if row.get("expect_call") and not row.get("ground_truth")
                 else "match"
             )
@@ -114,10 +115,11 @@ def _load_raw(
         if categories and category not in categories:
             by_category[category] = []  # known, not loaded
             continue
-        expect = _raw_expectation(category)
-        answers = _raw_answers(file, category) if expect == "match" else {}
+        category_expect = _raw_expectation(category)
+        answers = _raw_answers(file, category) if category_expect == "match" else {}
         items = []
         for line, row in _json_lines(file):
+            expect = "no_call" if row.get("function") == [] else category_expect
             fields = {
                 "id": row.get("id"),
                 "category": category,

@@ -105,7 +105,8 @@ class BfclItem(BaseModel):
     """One single-turn BFCL question with its functions and what counts as correct.
 
     `expect`: `match` (calls must match `ground_truth`), `no_call` (irrelevance: any
-    call is wrong) or `some_call` (relevance: any call is right).
+    call is wrong) or `some_call` (relevance: any call is right). An item without
+    functions (as in `live_irrelevance`) can only expect no call.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -113,7 +114,7 @@ class BfclItem(BaseModel):
     id: str
     category: str
     messages: list[Message] = Field(min_length=1)
-    functions: list[FunctionDoc] = Field(min_length=1)
+    functions: list[FunctionDoc]
     ground_truth: list[ExpectedCall] = Field(default_factory=list)
     expect: Expectation = "match"
 
@@ -121,6 +122,8 @@ class BfclItem(BaseModel):
     def _consistent(self) -> BfclItem:
         if self.expect == "match" and not self.ground_truth:
             raise ValueError("no ground truth for an item that expects matching calls")
+        if not self.functions and self.expect != "no_call":
+            raise ValueError("an item without functions can only expect no call")
         names = {f.name for f in self.functions}
         for call in self.ground_truth:
             if call.name not in names:

@@ -39,7 +39,7 @@ def run_item(model: BaseChatModel, item: BfclItem, *, constrain: bool = True) ->
     try:
         bound = model.bind_tools(
             tools.tools, tool_choice="auto", parallel_tool_calls=True, strict=constrain
-        )
+        ) if tools.tools else model  # an item without functions is asked as plain chat
         reply = bound.invoke([_message(m) for m in item.messages])
     except NotImplementedError:
         raise ConfigError(
