@@ -85,7 +85,7 @@ def test_bad_options_and_missing_paths_say_what_to_do(workspace: Path) -> None:
     code, out = index("nowhere", "--store", "kb")
     assert code == 1 and "skipped nowhere: does not exist" in out
     code, out = index("nowhere", "--chunk-size", "50", "--chunk-overlap", "60")
-    assert code == 1 and "chunk_overlap (60) must be smaller than chunk_size (50)" in out
+    assert code == 1 and "--chunk-overlap 60 must be smaller than --chunk-size 50" in out
     assert "Traceback" not in out
 
 
@@ -143,3 +143,34 @@ def test_killing_the_indexer_then_rerunning_equals_an_uninterrupted_run(
     for query in ("glaciers and violins", "honeybees emphasis", "Document 17"):
         assert [h.chunk.id for h in a.search(query, None, mode="bm25", k=10)] == \
                [h.chunk.id for h in b.search(query, None, mode="bm25", k=10)]
+
+
+def test_a_langchain_loader_is_indexed_incrementally_from_the_cli(workspace: Path) -> None:
+    rows = [("rockets", "Rockets burn fuel to climb to orbit."), ("violins", "Violins have four strings.")]
+    csv = workspace / "facts.csv"
+    csv.write_text("topic,fact\n" + "".join(f"{t},{f}\n" for t, f in rows), encoding="utf-8")
+    loader = ["--loader", "langchain_community.document_loaders:CSVLoader", "--loader-arg", "file_path=facts.csv"]
+    code, out = index(*loader, "--store", "csv")
+    assert code == 0 and "1 files (0 unchanged), 2 chunks added" in out
+    before = stored("csv", workspace)
+    assert {row[0] for row in before.values()} == {"facts.csv"}
+    code, out = index(*loader, "--store", "csv")
+    assert code == 0 and "1 files (1 unchanged), 0 chunks added, 0 deleted, 2 in the store" in out
+    csv.write_text("topic,fact\nrockets,Rockets burn fuel to climb to orbit.\nviolins,Violins have five strings.\n",
+                   encoding="utf-8")
+    code, out = index(*loader, "--store", "csv")
+    assert code == 0 and "1 chunks added, 1 deleted, 2 in the store" in out
+    hits = open_index(StoreConfig(name="csv"), workspace).search("how many strings does a violin have", k=1)
+    assert hits[0].chunk.text == "topic: violins\nfact: Violins have five strings."
+    assert hits[0].chunk.doc_id == "facts.csv#1" and hits[0].chunk.metadata["row"] == 1
+
+
+def test_index_documents_takes_any_base_loader(workspace: Path) -> None:
+    from langchain_community.document_loaders import TextLoader
+
+    (workspace / "notes.txt").write_text("Lighthouses guide ships at night.", encoding="utf-8")
+    docs_index = open_index(StoreConfig(name="notes"), workspace)
+    report = docs_index.index_documents(TextLoader(str(workspace / "notes.txt")), workspace)
+    assert (report.files, report.chunks_added, report.skipped) == (1, 1, [])
+    hit = docs_index.search("what guides ships", k=1)[0]
+    assert (hit.chunk.source, hit.chunk.doc_id) == ("notes.txt", "notes.txt")

@@ -138,3 +138,45 @@ def test_groundedness_separates_supported_from_invented_answers() -> None:
     assert invented.score < 0.5 and invented.names_found == 0.0
     assert groundedness("The answer is: it is.", context).score == 0.0  # says nothing
     assert groundedness("Delhi.", []).score == 0.0
+
+
+def test_the_title_counts_against_the_chunk_budget() -> None:
+    chunker = Chunker(ChunkingConfig(chunk_size=48, chunk_overlap=8))
+    text = " ".join(f"Sentence number {i} talks about topic {i}." for i in range(30))
+
+    def tokens(value: str) -> int:
+        return len(chunker._tokenizer(value, add_special_tokens=False)["input_ids"])
+
+    for title in ["Short title", " ".join(f"heading{i}" for i in range(60))]:
+        chunks = chunker.split(SourceDocument(doc_id="d", text=text, source="s.md", title=title))
+        assert max(tokens(c.content) for c in chunks) <= 48
+        assert " ".join(c.text for c in chunks).count("topic 29.") >= 1
+    long_title = chunks[0].title
+    assert 0 < tokens(long_title) <= 24 and title.startswith(long_title)
+
+
+def test_an_index_rebuild_removes_only_index_folders_a_store_wrote(tmp_path: Path) -> None:
+    import numpy as np
+
+    from agentkit.rag.stores.embedded import EmbeddedStore
+
+    (tmp_path / "bm25-1").mkdir()  # e.g. another store's folder beside this one
+    (tmp_path / "bm25-1" / "chunks.sqlite").write_bytes(b"not mine")
+    (tmp_path / ".bm25-x").mkdir()
+    store = EmbeddedStore(tmp_path)
+    for n in range(3):  # each write moves the generation on: the old index folder goes
+        chunk = Chunk(id=f"c{n}", text=f"otters {n}", doc_id="d", source="s")
+        store.upsert([chunk], np.ones((1, 4), dtype=np.float32))
+        assert store.search("otters", None, mode="bm25", k=5)
+    written = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(("bm25-", ".bm25-")))
+    assert written == [".bm25-x", "bm25-1", f"bm25-{store.generation()}"]
+    assert (tmp_path / "bm25-1" / "chunks.sqlite").read_bytes() == b"not mine"
+
+
+@pytest.mark.parametrize("name", [".", "..", ".hidden", "a/b", "", "x" * 101])
+def test_store_names_are_plain_names(name: str) -> None:
+    from agentkit.rag.config import StoreConfig
+
+    with pytest.raises(ValueError, match="is not a plain name"):
+        StoreConfig(name=name)
+    assert StoreConfig(name="beir-1a2b-c200-o30").name == "beir-1a2b-c200-o30"

@@ -51,7 +51,8 @@ class Chunker:
     Each batch of documents is tokenized once (a fast tokenizer, with offsets); units
     (paragraphs, lines, sentences) are packed greedily, a unit longer than a chunk is cut
     at token boundaries, and each chunk starts with the last units of the previous one
-    up to `chunk_overlap` tokens."""
+    up to `chunk_overlap` tokens. The title is embedded with every chunk, so its tokens
+    count against `chunk_size`: a title longer than half of it is cut to that half."""
 
     def __init__(self, config: ChunkingConfig = ChunkingConfig()):
         self.config = config
@@ -63,26 +64,32 @@ class Chunker:
 
     def split_many(self, documents: list[SourceDocument]) -> list[list[Chunk]]:
         """`split` for many documents, tokenized in one batch."""
-        encoded = self._tokenizer([d.text for d in documents], add_special_tokens=False,
-                                  return_offsets_mapping=True, verbose=False)
-        return [self._chunks(doc, offsets) for doc, offsets in zip(documents, encoded["offset_mapping"])]
+        texts = self._tokenizer([d.text for d in documents], add_special_tokens=False,
+                                return_offsets_mapping=True, verbose=False)["offset_mapping"]
+        titles = self._tokenizer([d.title for d in documents], add_special_tokens=False,
+                                 return_offsets_mapping=True, verbose=False)["offset_mapping"]
+        return [self._chunks(*args) for args in zip(documents, texts, titles)]
 
-    def _chunks(self, document: SourceDocument, offsets: list[tuple[int, int]]) -> list[Chunk]:
+    def _chunks(self, document: SourceDocument, offsets: list[tuple[int, int]],
+                title_offsets: list[tuple[int, int]]) -> list[Chunk]:
+        title_tokens = min(len(title_offsets), self.config.chunk_size // 2)
+        title = document.title[:title_offsets[title_tokens - 1][1]] if title_tokens else ""
         chunks: dict[str, Chunk] = {}
-        for position, (start, end) in enumerate(self._spans(document.text, offsets)):
+        spans = self._spans(document.text, offsets, self.config.chunk_size - title_tokens)
+        for position, (start, end) in enumerate(spans):
             text = document.text[start:end].strip()
             if not text:
                 continue
             cid = chunk_id(document.doc_id, text)
             chunks.setdefault(cid, Chunk(
                 id=cid, text=text, doc_id=document.doc_id, source=document.source,
-                title=document.title, metadata={**document.metadata, "position": position},
+                title=title, metadata={**document.metadata, "position": position},
             ))
         return list(chunks.values())
 
-    def _spans(self, text: str, offsets: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """Character spans of the chunks."""
-        size, overlap = self.config.chunk_size, self.config.chunk_overlap
+    def _spans(self, text: str, offsets: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+        """Character spans of the chunks, each at most `size` tokens."""
+        overlap = self.config.chunk_overlap
         starts = [start for start, _ in offsets]
         word_start = [i == 0 or offsets[i][0] > offsets[i - 1][1] for i in range(len(offsets))]
         units: list[tuple[int, int, int]] = []  # (start char, end char, tokens)

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agentkit.models.config import EmbeddingsConfig
 from agentkit.workspace import find_workspace, state_dir
 
 if TYPE_CHECKING:
     from agentkit.rag.stores.weaviate import WeaviateConfig
+
+_STORE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+
+
+def check_store_name(name: str) -> str:
+    """`name` if it is a plain store name (one folder name: not `.`, `..`, hidden or a path);
+    ValueError saying how to write one otherwise. Every store name is checked here."""
+    if not _STORE_NAME.fullmatch(name):
+        raise ValueError(f"store name {name!r} is not a plain name: use letters, digits, '_', '.' or '-', "
+                         "starting with a letter, digit or '_' (at most 100), e.g. docs")
+    return name
 
 
 class StoreConfig(BaseModel):
@@ -22,7 +34,7 @@ class StoreConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field("docs", pattern=r"^[A-Za-z0-9_.-]+$", description="the store's name")
+    name: str = Field("docs", description="the store's name (letters, digits, '_', '.', '-')")
     backend: Literal["embedded", "weaviate"] = "embedded"
     path: str | None = Field(None, description="embedded: folder (relative to the workspace)")
     url: str | None = Field(None, description="weaviate: server URL (default $WEAVIATE_URL, else http://localhost:8080)")
@@ -31,6 +43,11 @@ class StoreConfig(BaseModel):
     grpc_port: int = Field(50051, ge=1, le=65535, description="weaviate: gRPC port on the same host")
     timeout_s: float = Field(30.0, gt=0, description="weaviate: connect/query/insert timeout")
     embeddings: EmbeddingsConfig = Field(default_factory=EmbeddingsConfig)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, name: str) -> str:
+        return check_store_name(name)
 
     @model_validator(mode="after")
     def _backend_fields(self) -> "StoreConfig":

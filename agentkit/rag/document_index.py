@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
@@ -16,15 +17,18 @@ from pydantic import ConfigDict
 from agentkit.rag.chunking import Chunker, ChunkingConfig
 from agentkit.rag.chunks import Hit
 from agentkit.rag.fusion import FusionConfig
-from agentkit.rag.indexing import EMBED_BATCH, IndexReport, Progress, apply_plan, plan_index
+from agentkit.rag.indexing import EMBED_BATCH, IndexReport, Progress, apply_plan, plan_index, plan_sources
+from agentkit.rag.langchain_loaders import documents_by_source, load_documents
 from agentkit.rag.stores.base import ChunkStore, Filters, SearchMode
+from agentkit.workspace import find_workspace
 
 if TYPE_CHECKING:
     from agentkit.rag.rerank import Reranker
 
 
 class DocumentIndex:
-    """Index files into a store and search it by text (the query is embedded here)."""
+    """Index files (or what a LangChain loader loads) into a store and search it by text
+    (the query is embedded here)."""
 
     def __init__(self, store: ChunkStore, embeddings: Embeddings):
         self.store = store
@@ -43,6 +47,25 @@ class DocumentIndex:
 
         `on_plan(plan)` is called before embedding starts (e.g. to size a progress bar)."""
         plan = plan_index(paths, self.store, Chunker(chunking), workspace)
+        if on_plan:
+            on_plan(plan)
+        return apply_plan(plan, self.store, self.embeddings, progress, batch_size)
+
+    def index_documents(
+        self,
+        source: BaseLoader | Iterable[Document],
+        workspace: Path | None = None,
+        chunking: ChunkingConfig = ChunkingConfig(),
+        progress: Progress | None = None,
+        on_plan: Any = None,
+        batch_size: int = EMBED_BATCH,
+    ) -> IndexReport:
+        """Index what a LangChain `BaseLoader` loads (or LangChain Documents), incrementally
+        per `metadata["source"]` (see `agentkit.rag.langchain_loaders`); sources it does not
+        yield are left as they are."""
+        documents = load_documents(source) if isinstance(source, BaseLoader) else source
+        sources = documents_by_source(documents, workspace or find_workspace())
+        plan = plan_sources(sources, self.store, Chunker(chunking))
         if on_plan:
             on_plan(plan)
         return apply_plan(plan, self.store, self.embeddings, progress, batch_size)

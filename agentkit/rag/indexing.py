@@ -11,14 +11,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from agentkit.rag.chunking import Chunker
 from agentkit.rag.chunks import Chunk
-from agentkit.rag.loaders import LoadError, find_files, load_file
+from agentkit.rag.loaders import LoadError, SourceDocument, find_files, load_file
 from agentkit.rag.stores.base import ChunkStore
 
 EMBED_BATCH = 512  # default chunks per embedding call and per store transaction
@@ -85,18 +85,40 @@ def plan_index(
         except LoadError as exc:
             plan.skipped.append((source, str(exc).removeprefix(f"{file}: ")))
             continue
-        chunks = [c for per_doc in chunker.split_many(documents) for c in per_doc]
-        new_ids, old_ids = {c.id for c in chunks}, stored.get(source, set())
-        plan.files += 1
-        plan.unchanged_files += new_ids == old_ids
-        plan.add += [c for c in chunks if c.id not in old_ids]
-        plan.delete |= old_ids - new_ids
+        _plan_source(plan, source, documents, stored, chunker)
     roots = [source_name(p, workspace) for p in paths if p.is_dir()]
     for source, ids in stored.items():
         if source not in seen and any(_under(source, root) for root in roots):
             plan.delete |= ids
     plan.add = list({c.id: c for c in plan.add}.values())
     return plan
+
+
+def plan_sources(sources: Mapping[str, list[SourceDocument]], store: ChunkStore, chunker: Chunker) -> IndexPlan:
+    """Chunk already loaded documents (by source) and diff them against the store; sources
+    not given are left as they are."""
+    plan = IndexPlan()
+    stored = store.ids_by_source()
+    for source, documents in sources.items():
+        _plan_source(plan, source, documents, stored, chunker)
+    plan.add = list({c.id: c for c in plan.add}.values())
+    return plan
+
+
+def _plan_source(
+    plan: IndexPlan, source: str, documents: list[SourceDocument], stored: dict[str, set[str]], chunker: Chunker
+) -> None:
+    """Add one source's new chunks and stale ids to `plan` (a source without text is skipped)."""
+    if not any(d.text.strip() for d in documents):
+        plan.skipped.append((source, "no text in it (empty, or only markup and scripts); "
+                                     "add text or leave it out"))
+        return
+    chunks = [c for per_doc in chunker.split_many(documents) for c in per_doc]
+    new_ids, old_ids = {c.id for c in chunks}, stored.get(source, set())
+    plan.files += 1
+    plan.unchanged_files += new_ids == old_ids
+    plan.add += [c for c in chunks if c.id not in old_ids]
+    plan.delete |= old_ids - new_ids
 
 
 def _under(source: str, root: str) -> bool:

@@ -25,6 +25,7 @@ from agentkit.rag.config import StoreConfig
 from agentkit.rag.document_index import DocumentIndex
 from agentkit.rag.fusion import FusionConfig
 from agentkit.rag.indexing import IndexPlan, IndexReport, Progress
+from agentkit.rag.options import store_options
 
 if TYPE_CHECKING:
     from agentkit.rag.rerank import Reranker
@@ -50,11 +51,8 @@ def default_store_name(corpus: Path, chunking: ChunkingConfig) -> str:
 
 
 def store_config(name: str) -> StoreConfig:
-    """An embedded store named `name` (clear error for a bad name)."""
-    try:
-        return StoreConfig(name=name)
-    except ValueError as exc:
-        raise ConfigError(f"--store {name!r}: use letters, digits, '_', '.' or '-' ({exc})") from None
+    """An embedded store named `name` (a bad name is a ConfigError, checked by rag.options)."""
+    return store_options(name)
 
 
 def index_corpus(

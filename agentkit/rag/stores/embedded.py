@@ -38,6 +38,7 @@ CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 HYBRID_DEPTH = 100  # candidates taken from each ranking before fusion
+BM25_MARKER = ".agentkit-bm25"  # in every index folder a store writes: cleanup removes only those
 
 
 @dataclass
@@ -219,6 +220,7 @@ class EmbeddedStore(ChunkStore):
 
     def _save_atomically(self, index: bm25s.BM25, folder: Path) -> None:
         staging = Path(tempfile.mkdtemp(prefix=".bm25-", dir=self.path))
+        (staging / BM25_MARKER).touch()
         try:
             index.save(str(staging), show_progress=False)
             os.replace(staging, folder)
@@ -226,11 +228,9 @@ class EmbeddedStore(ChunkStore):
             shutil.rmtree(staging, ignore_errors=True)
             if not folder.exists():
                 raise
-        for stale in self.path.glob("bm25-*"):
-            if stale != folder:
+        for stale in [*self.path.glob("bm25-*"), *self.path.glob(".bm25-*")]:
+            if stale != folder and (stale / BM25_MARKER).is_file():  # only what a store wrote
                 shutil.rmtree(stale, ignore_errors=True)
-        for leftover in self.path.glob(".bm25-*"):
-            shutil.rmtree(leftover, ignore_errors=True)
 
     def close(self) -> None:
         with self._lock:
