@@ -1,7 +1,8 @@
 """Load a BEIR data set: corpus.jsonl, queries.jsonl and a qrels TSV.
 
-corpus.jsonl: `{"_id", "title", "text", "metadata"}` per line (read by agentkit's loader).
-queries.jsonl: `{"_id", "text", "metadata": {"split": ...}}` per line.
+corpus.jsonl: `{"_id", "title", "text", "metadata"}` per line (read by agentkit's loader);
+every `_id` once (a repeated id would merge two documents and credit both).
+queries.jsonl: `{"_id", "text", "metadata": {"split": ...}}` per line, `text` not empty.
 qrels: tab-separated, header `query-id corpus-id score`, one judgement per line
 (score > 0 is relevant; larger is more relevant).
 """
@@ -81,7 +82,23 @@ def load_corpus(path: Path) -> list[SourceDocument]:
     if not documents:
         raise RetrievalDataError(f"the corpus {path} has no documents",
                                  hint='write one {"_id", "title", "text"} object per line')
+    if len({doc.doc_id for doc in documents}) < len(documents):
+        _raise_repeated_id(path)
     return documents
+
+
+def _raise_repeated_id(path: Path) -> None:
+    """Name the first corpus `_id` that repeats, with both lines."""
+    seen: dict[str, int] = {}
+    for line, row in _json_lines(path):
+        doc_id = str(row.get("_id"))
+        if doc_id in seen:
+            raise RetrievalDataError(
+                f"document id {doc_id!r} repeats line {seen[doc_id]}", file=path, line=line,
+                hint="give every document its own `_id` (documents sharing one would both be "
+                "credited for its judgements)",
+            )
+        seen[doc_id] = line
 
 
 def load_queries(path: Path, split: str | None = None) -> list[Query]:
@@ -100,6 +117,11 @@ def load_queries(path: Path, split: str | None = None) -> list[Query]:
             raise RetrievalDataError(
                 f"query id {str(query_id)!r} repeats line {seen[str(query_id)]}", file=path,
                 line=line, hint="give every query its own `_id`",
+            )
+        if not text.strip():
+            raise RetrievalDataError(
+                f"query {str(query_id)!r} has an empty `text`", file=path, line=line,
+                hint="write the query's text, or remove the line",
             )
         seen[str(query_id)] = line
         metadata = row.get("metadata")
