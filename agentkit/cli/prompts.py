@@ -82,7 +82,7 @@ def push_command(
 
     store = _store()
     plan = plan_push(store, names)
-    api = connect(phoenix_url)
+    api = connect(phoenix_url, pointer="--phoenix-url (or $PHOENIX_COLLECTOR_ENDPOINT)")
     pushed = push_prompts(api, store, plan, model_name)
     for item in pushed:
         state = "pushed " if item.created else "present"

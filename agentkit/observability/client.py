@@ -38,8 +38,9 @@ class PhoenixAPI:
                               f"check that it is still running (`agentkit phoenix`)") from None
 
 
-def connect(base_url: str | None = None) -> PhoenixAPI:
-    """The Phoenix at `base_url` (default: :func:`phoenix_endpoint`), once it answers."""
+def connect(base_url: str | None = None, *, pointer: str = f"${COLLECTOR_ENDPOINT_ENV}") -> PhoenixAPI:
+    """The Phoenix at `base_url` (default: :func:`phoenix_endpoint`), once it answers;
+    `pointer` names how the user chooses another (an option, the variable)."""
     url = (base_url or phoenix_endpoint()).rstrip("/")
     try:
         answered = is_healthy(url, timeout=3.0)
@@ -48,7 +49,7 @@ def connect(base_url: str | None = None) -> PhoenixAPI:
     if not answered:
         raise ConfigError(
             f"cannot reach Phoenix at {url}: start one with `agentkit phoenix --detach`, "
-            f"or point --phoenix-url (or ${COLLECTOR_ENDPOINT_ENV}) at a running Phoenix"
+            f"or point {pointer} at a running Phoenix"
         )
     from phoenix.client import Client
 

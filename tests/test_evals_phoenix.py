@@ -1,0 +1,100 @@
+"""Uploading an eval result to a real Phoenix: dataset (versioned), experiment, evaluations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+
+from agentkit.errors import ConfigError
+from agentkit.evals.phoenix import upload
+from agentkit.evals.results import EvalResult, ItemRecord
+
+CREATED = datetime(2025, 5, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def result(suite: str, *, outputs: tuple[str, str] = ("4", "Paris"), extra: bool = False,
+           created: datetime = CREATED) -> EvalResult:
+    """Two groups, a dict input, a failed item, two per-item metrics."""
+    items = [
+        ItemRecord(id="q1", group="math", input={"question": "2+2?"}, output=outputs[0], expected="4",
+                   scores={"accuracy": float(outputs[0] == "4"), "valid": 1.0}, latency_s=0.5),
+        ItemRecord(id="q1", group="geo", input="capital of France?", output=outputs[1], expected="Paris",
+                   scores={"accuracy": float(outputs[1] == "Paris"), "valid": 1.0}, latency_s=0.25),
+        ItemRecord(id="q2", group="geo", input="capital of Peru?", output=None, expected="Lima",
+                   scores={"accuracy": 0.0, "valid": 0.0}, error="model reply was not JSON"),
+    ]
+    if extra:
+        items.append(ItemRecord(id="q3", group="geo", input="capital of Chad?", output="N'Djamena",
+                                expected="N'Djamena", scores={"accuracy": 1.0, "valid": 1.0}))
+    accuracy = sum(i.scores["accuracy"] for i in items) / len(items)
+    return EvalResult(suite=suite, kind="qa", created=created, models={"chat": "SmolLM2-135M"},
+                      prompts={"qa": "0123456789ab"}, metrics={"accuracy": accuracy}, items=items)
+
+
+def get(url: str) -> list[dict]:
+    response = httpx.get(url)
+    response.raise_for_status()
+    return response.json()["data"]
+
+
+def test_upload_makes_a_dataset_and_an_experiment_with_the_scores(phoenix_server: str) -> None:
+    uploaded = upload(result("capitals"), base_url=phoenix_server)
+    assert (uploaded.runs, uploaded.evaluations, uploaded.existed) == (3, 6, False)
+    assert uploaded.url == f"{phoenix_server}/datasets/{uploaded.dataset_id}/compare?experimentId={uploaded.experiment_id}"
+    assert httpx.get(uploaded.url).status_code == 200
+
+    examples = {e["id"]: e for e in get(f"{phoenix_server}/v1/datasets/{uploaded.dataset_id}/examples")["examples"]}
+    assert sorted(examples) == ["geo/q1", "geo/q2", "math/q1"]
+    assert examples["math/q1"]["input"] == {"question": "2+2?"} and examples["math/q1"]["output"] == {"expected": "4"}
+    assert examples["geo/q2"]["input"] == {"input": "capital of Peru?"}
+    assert examples["geo/q2"]["metadata"] == {"group": "geo", "id": "q2"}
+
+    records = httpx.get(f"{phoenix_server}/v1/experiments/{uploaded.experiment_id}/json").json()
+    by_key = {examples_key(examples, r["example_id"]): r for r in records}
+    assert by_key["math/q1"]["output"] == "4" and by_key["geo/q1"]["output"] == "Paris"
+    assert by_key["geo/q2"]["error"] == "model reply was not JSON"
+    scores = {key: {a["name"]: a["score"] for a in r["annotations"]} for key, r in by_key.items()}
+    assert scores == {"math/q1": {"accuracy": 1.0, "valid": 1.0}, "geo/q1": {"accuracy": 1.0, "valid": 1.0},
+                      "geo/q2": {"accuracy": 0.0, "valid": 0.0}}
+    experiment = get(f"{phoenix_server}/v1/experiments/{uploaded.experiment_id}")
+    assert experiment["metadata"]["metrics"] == {"accuracy": pytest.approx(2 / 3)}
+    assert experiment["metadata"]["models"] == {"chat": "SmolLM2-135M"}
+
+
+def examples_key(examples: dict[str, dict], node_id: str) -> str:
+    return next(key for key, example in examples.items() if example["node_id"] == node_id)
+
+
+def test_reuploads_reuse_the_dataset_version_and_the_experiment(phoenix_server: str) -> None:
+    first = upload(result("reuse"), base_url=phoenix_server)
+    again = upload(result("reuse"), base_url=phoenix_server)
+    assert again.existed and (again.experiment_id, again.dataset_version_id) == (first.experiment_id,
+                                                                                   first.dataset_version_id)
+    later = upload(result("reuse", outputs=("5", "Paris"), created=CREATED + timedelta(hours=1)),
+                   base_url=phoenix_server)
+    assert later.dataset_version_id == first.dataset_version_id and later.experiment_id != first.experiment_id
+    more = upload(result("reuse", extra=True, created=CREATED + timedelta(hours=2)), base_url=phoenix_server)
+    assert more.dataset_id == first.dataset_id and more.dataset_version_id != first.dataset_version_id
+
+    versions = get(f"{phoenix_server}/v1/datasets/{first.dataset_id}/versions")
+    assert len(versions) == 2
+    experiments = get(f"{phoenix_server}/v1/datasets/{first.dataset_id}/experiments")
+    assert sorted(e["id"] for e in experiments) == sorted({first.experiment_id, later.experiment_id, more.experiment_id})
+    records = httpx.get(f"{phoenix_server}/v1/experiments/{later.experiment_id}/json").json()
+    assert sorted((r["output"], {a["name"]: a["score"] for a in r["annotations"]}["accuracy"]) for r in records
+                  if r["output"] is not None) == [("5", 0.0), ("Paris", 1.0)]
+
+
+def test_unreachable_phoenix_or_unkeyed_items_are_clear_errors(phoenix_server: str) -> None:
+    from phoenix_server import free_ports
+
+    with pytest.raises(ConfigError, match=r"cannot reach Phoenix at http://127.0.0.1:\d+: start one"):
+        upload(result("nowhere"), base_url=f"http://127.0.0.1:{free_ports(1)[0]}")
+    twice = result("twice")
+    twice.items.append(twice.items[0])
+    with pytest.raises(ConfigError, match="has item 'math/q1' twice"):
+        upload(twice, base_url=phoenix_server)
+    with pytest.raises(ConfigError, match="has no items"):
+        upload(EvalResult(suite="empty", kind="qa"), base_url=phoenix_server)
