@@ -75,7 +75,7 @@ def report_and_gate(
         write_html([*(earlier or []), *([reference] if reference else []), result], html_out)
         console.print(f"wrote {html_out}", highlight=False)
     if phoenix:
-        console.print(f"Phoenix: {phoenix_upload()(result)}", highlight=False)
+        console.print(f"Phoenix: {phoenix_upload()(result)}", highlight=False, soft_wrap=True)
     verdict = judge(result, suite, reference)
     if reference is not None and verdict.changes:
         kept = sum(c.status != "regressed" for c in verdict.changes)
