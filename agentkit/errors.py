@@ -46,6 +46,26 @@ class RunError(AgentkitError):
     """A graph run could not finish (step limit, failing node, ...)."""
 
 
+class ContextLengthError(AgentkitError):
+    """A prompt plus the tokens to generate do not fit the model's context window."""
+
+    def __init__(self, model: str, prompt_tokens: int, max_tokens: int, limit: int, where: str = ""):
+        self.model, self.prompt_tokens, self.max_tokens, self.limit = model, prompt_tokens, max_tokens, limit
+        self.where = where
+        self.overflow = prompt_tokens + max_tokens - limit
+        prefix = f"{where}: " if where else ""
+        super().__init__(
+            f"{prefix}the prompt does not fit the context of {model}: {prompt_tokens:,} prompt tokens "
+            f"+ {max_tokens:,} to generate = {prompt_tokens + max_tokens:,} > {limit:,} tokens "
+            f"(over by {self.overflow:,}). Shorten the input, lower max_tokens, or let the llm node "
+            f"drop older turns with `history: {{max_tokens: N}}`"
+        )
+
+    def at(self, where: str) -> ContextLengthError:
+        """The same error, saying where it happened (e.g. which node)."""
+        return ContextLengthError(self.model, self.prompt_tokens, self.max_tokens, self.limit, where)
+
+
 def suggest(name: str, known: Iterable[str]) -> str:
     """A 'did you mean' phrase for an unknown name, listing what exists."""
     known = sorted(known)

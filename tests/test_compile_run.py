@@ -187,3 +187,96 @@ def test_workspace_tool_file_that_fails_to_import(write_graph: Callable[..., Pat
     (workspace / "tools" / "broken.py").write_text("import not_a_module_anywhere\n")
     with pytest.raises(ConfigError, match=r"broken.py: importing this tool file failed: ModuleNotFoundError"):
         Registry().tools(workspace)
+
+
+SCOPED = """\
+name: scoped
+input: text
+output: seen
+state:
+  text: str
+  seen: {type: list, reducer: append, scope: run}
+  history: {type: list, reducer: append}
+  last: {type: str, scope: run}
+  tag: {type: str, scope: run, default: fresh}
+nodes:
+  record: {kind: tool, tool: echo, from_state: {text: text}, output: seen}
+  remember: {kind: tool, tool: echo, from_state: {text: text}, output: history}
+  mark: {kind: tool, tool: shout, from_state: {text: text}, output: last}
+edges: [[START, record], [record, remember], [remember, mark], [mark, END]]
+"""
+
+
+def test_run_channels_start_afresh_on_every_run_of_a_thread(write_graph: Callable[..., Path], tools: Path) -> None:
+    path = write_graph(SCOPED)
+    first = run_graph(path, "one", thread_id="t", trace=False)
+    second = run_graph(path, "two", thread_id="t", trace=False)
+    assert first.answer == ["one"] and second.answer == ["two"]  # not ['one', 'two']
+    assert second.state["history"] == ["one", "two"]  # a thread channel keeps accumulating
+    assert second.state["last"] == "TWO" and second.state["tag"] == "fresh"
+
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    graph = compile_graph(load_spec(path), checkpointer=InMemorySaver())  # from Python, no runner
+    config = {"configurable": {"thread_id": "py"}}
+    graph.invoke({"text": "a"}, config)
+    assert graph.invoke({"text": "b"}, config)["seen"] == ["b"]
+    given = graph.invoke({"text": "c", "seen": ["given"], "tag": "set"}, config)
+    assert given["seen"] == ["given", "c"] and given["tag"] == "set"  # the run's input sets its start
+    assert graph.invoke({"text": "d"}, config)["tag"] == "fresh"
+    updates = list(graph.stream({"text": "e"}, config, stream_mode="updates"))
+    assert [list(u) for u in updates] == [["record"], ["remember"], ["mark"]]  # no extra step
+    assert graph.get_state(config).values["seen"] == ["e"]
+
+
+def test_self_rag_marks_its_per_run_channels() -> None:
+    spec = load_spec(Path(__file__).resolve().parents[1] / "graphs" / "self_rag.yaml")
+    scopes = {name: channel.scope for name, channel in spec.state.items()}
+    assert scopes["query"] == scopes["attempts"] == "run" and scopes["question"] is None
+
+
+def test_input_from_a_file_or_stdin(write_graph: Callable[..., Path], tools: Path, workspace: Path) -> None:
+    from typer.testing import CliRunner
+
+    from agentkit.cli.app import app
+
+    path = write_graph(LOOP)
+    text = "line one\n" + "é" * 200_000  # over Linux's 128 KB limit for one argument
+    (workspace / "input.txt").write_text(text, encoding="utf-8")
+    by_file = CliRunner().invoke(app, ["run", str(path), "--no-trace", "-i", "@input.txt"])
+    assert by_file.exit_code == 0, by_file.output
+    assert repr([text]) in by_file.output
+    by_stdin = CliRunner().invoke(app, ["run", str(path), "--no-trace", "-i", "-"], input="from a pipe\n")
+    assert by_stdin.exit_code == 0 and "['from a pipe\\n']" in by_stdin.output, by_stdin.output
+    literal = CliRunner().invoke(app, ["run", str(path), "--no-trace", "-i", "@@handle"])
+    assert literal.exit_code == 0 and "['@handle']" in literal.output, literal.output
+
+
+@pytest.mark.model
+def test_llm_history_policy_sends_only_the_newest_turns(write_graph: Callable[..., Path]) -> None:
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from agentkit.models import LocalChatModel
+
+    path = write_graph("""\
+        name: chat
+        input: messages
+        output: messages
+        state: {messages: messages}
+        resources: {llm: {kind: chat_model, max_tokens: 4}}
+        nodes:
+          reply: {kind: llm, llm: llm, system: Be brief., messages: messages, output: messages,
+                  history: {max_tokens: 120}}
+        edges: [[START, reply], [reply, END]]
+        """)
+    graph = compile_graph(load_spec(path), checkpointer=InMemorySaver())
+    turns = []
+    for i in range(20):
+        turns += [HumanMessage(f"Note {i}: the code word is w{i}."), AIMessage(f"Noted: w{i}.")]
+    config = {"configurable": {"thread_id": "t"}}
+    state = graph.invoke({"messages": [*turns, HumanMessage("What was the last code word?")]}, config)
+    sent = state["messages"][-1].usage_metadata["input_tokens"]
+    everything = LocalChatModel().get_num_tokens_from_messages([SystemMessage("Be brief."), *state["messages"][:-1]])
+    assert len(state["messages"]) == 42  # the stored conversation keeps every turn
+    assert sent <= 120 + 20 < everything  # the newest turns within 120 tokens, plus the system message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import time
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,9 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from agentkit.errors import ConfigError
+from agentkit.errors import ConfigError, ContextLengthError
 from agentkit.models import ChatModelConfig, LocalChatModel, get_chat_model
+from agentkit.models.context import HistoryPolicy, check_fits, token_counter, trim_history
 from agentkit.models.prompting import render_prompt, safe_turns, to_turns
 
 pytestmark = pytest.mark.model
@@ -205,3 +207,63 @@ def test_get_chat_model_shares_instances(model_cache: Path) -> None:
 def test_local_provider_with_base_url_is_a_config_error(model_cache: Path) -> None:
     with pytest.raises(ConfigError, match="provider: openai"):
         get_chat_model(ChatModelConfig(base_url="http://127.0.0.1:8000/v1"))
+
+
+# -- the context window ----------------------------------------------------------------
+
+
+def _prompt_of_length(chat: LocalChatModel, tokens: int) -> list[BaseMessage]:
+    """A one-message conversation whose chat prompt is exactly `tokens` long."""
+    words = tokens
+    while True:
+        messages = [HumanMessage("hello " * words)]
+        size = len(chat.prompt_ids(messages))
+        if size == tokens:
+            return messages
+        words += tokens - size
+
+
+def test_context_window_is_read_from_the_model_config(chat: LocalChatModel) -> None:
+    assert chat.context_window == chat.loaded.model.config.max_position_embeddings == 8192
+
+
+def test_prompt_over_the_context_is_refused_with_the_numbers(chat: LocalChatModel) -> None:
+    messages = _prompt_of_length(chat, 8192 - 10)  # fits alone, not with 24 tokens to generate
+    with pytest.raises(ContextLengthError) as info:
+        chat.invoke(messages)
+    error = info.value
+    assert (error.prompt_tokens, error.max_tokens, error.limit, error.overflow) == (8182, 24, 8192, 14)
+    assert "8,182 prompt tokens + 24 to generate = 8,206 > 8,192 tokens (over by 14)" in str(error)
+    check_fits(chat.loaded.name, 8182, 10, chat.context_window)  # exactly full: allowed
+
+
+def test_every_generation_path_checks_the_context(chat: LocalChatModel) -> None:
+    long = [HumanMessage("word " * 9000)]
+    started = time.perf_counter()
+    with pytest.raises(ContextLengthError, match=r"over by"):
+        chat.invoke(long)
+    with pytest.raises(ContextLengthError, match=r"over by"):
+        list(chat.stream(long))
+    with pytest.raises(ContextLengthError, match=r"over by"):
+        chat.bind_tools([{"name": "f", "description": "f", "parameters": {"type": "object"}}]).invoke(long)
+    with pytest.raises(ContextLengthError, match=r"over by"):
+        chat.generate_batch([CAPITAL, long])
+    with pytest.raises(ContextLengthError, match=r"over by"):
+        chat.choose(long, ["yes", "no"])
+    assert time.perf_counter() - started < 30  # refused before any forward pass over 9k tokens
+
+
+def test_history_policy_keeps_the_newest_turns_within_the_budget(chat: LocalChatModel) -> None:
+    turns: list[BaseMessage] = []
+    for i in range(30):
+        turns += [HumanMessage(f"Question {i}: what is {i} plus {i}?"), AIMessage(f"{i} plus {i} is {2 * i}.")]
+    turns.append(HumanMessage("And what is 7 plus 7?"))
+    count = token_counter(chat)
+    assert count(turns) == len(chat.prompt_ids(turns)) == chat.get_num_tokens_from_messages(turns)
+    kept = trim_history(turns, HistoryPolicy(max_tokens=200), count)
+    assert count(kept) <= 200 < count(turns)
+    assert kept[-1] is turns[-1] and kept[0].type == "human" and kept == turns[-len(kept):]
+    oldest = trim_history(turns, HistoryPolicy(max_tokens=200, strategy="first"), count)
+    assert oldest[0] is turns[0] and oldest[-1] is turns[-1] and count(oldest) <= 200
+    alone = trim_history(turns, HistoryPolicy(max_tokens=5), count)
+    assert alone == [turns[-1]]  # the current message is always sent

@@ -10,6 +10,7 @@ from langchain_core.messages import AIMessage, ToolMessage
 from rich.console import Console
 
 from agentkit.cli.errors import friendly_errors
+from agentkit.cli.inputs import read_input
 from agentkit.engine.runner import run_graph
 from agentkit.workspace import find_workspace
 
@@ -18,14 +19,14 @@ console = Console()
 
 @friendly_errors
 def ask_command(
-    question: Annotated[str, typer.Argument(help="what to ask")],
+    question: Annotated[str, typer.Argument(help="what to ask; @FILE reads a file, - reads stdin")],
     show_calls: Annotated[bool, typer.Option("--show-calls", help="print each tool call and its result")] = False,
     graph: Annotated[Path | None, typer.Option("--graph", help="agent graph (default graphs/tool_agent.yaml)")] = None,
     trace: Annotated[bool, typer.Option("--trace/--no-trace", help="export spans to Phoenix")] = True,
 ) -> None:
     """Ask the tool agent; the answer is built from the data its tools returned."""
     path = graph or find_workspace() / "graphs" / "tool_agent.yaml"
-    result = run_graph(path, question, trace=trace)
+    result = run_graph(path, read_input(question, "QUESTION"), trace=trace)
     messages = result.state.get("messages") or []
     start = max((i for i, m in enumerate(messages) if m.type == "human"), default=0)
     turn = messages[start:]

@@ -11,14 +11,15 @@ from langgraph.graph import END as LG_END
 from langgraph.graph import START as LG_START
 from langgraph.graph import StateGraph
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.pregel._write import ChannelWrite, ChannelWriteTupleEntry
 from langgraph.types import Checkpointer
 
 from agentkit.engine.context import NodeContext
 from agentkit.engine.registry import NodeFunction, Registry, registry as default_registry
 from agentkit.engine.resources import ResourcePool
-from agentkit.engine.state import channels_of, state_schema
+from agentkit.engine.state import channels_of, run_channels, run_resets, state_schema
 from agentkit.engine.validate import check_spec
-from agentkit.errors import AgentkitError, RunError
+from agentkit.errors import AgentkitError, ContextLengthError, RunError
 from agentkit.spec.loader import load_spec
 from agentkit.spec.models import END, ROUTE_CHANNEL, START, Edge, GraphSpec
 from agentkit.workspace import find_workspace
@@ -69,12 +70,22 @@ def compile_graph(
     workspace: Path | None = None,
     resources: dict[str, Any] | None = None,
 ) -> CompiledStateGraph:
-    """A compiled LangGraph graph named after the spec, with its step limit applied."""
+    """A compiled LangGraph graph named after the spec, with its step limit applied and its
+    `scope: run` channels reset at the start of every run."""
     graph = build_state_graph(spec, registry=registry, workspace=workspace, resources=resources)
     compiled = graph.compile(checkpointer=checkpointer, name=spec.name)
+    if run_channels(spec):
+        _reset_at_start(compiled, spec)
     if spec.limits.max_steps is not None:
         compiled = compiled.with_config(recursion_limit=spec.limits.max_steps)
     return compiled
+
+
+def _reset_at_start(compiled: CompiledStateGraph, spec: GraphSpec) -> None:
+    """Make START, which maps each run's input to channel writes, also write the resets, so
+    every invoke/stream (from Python too) starts the run channels afresh, in no extra step."""
+    start = compiled.nodes[LG_START]
+    start.writers.append(ChannelWrite((ChannelWriteTupleEntry(mapper=run_resets(spec)),)))
 
 
 def load_graph(path: str | Path, **kwargs: Any) -> CompiledStateGraph:
@@ -108,6 +119,8 @@ def _guard(name: str, kind: str, fn: NodeFunction) -> NodeFunction:
     def node(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         try:
             return fn(state, config)
+        except ContextLengthError as exc:
+            raise (exc if exc.where else exc.at(f"node {name!r}")) from None
         except (GraphBubbleUp, AgentkitError):
             raise
         except Exception as exc:

@@ -13,6 +13,7 @@ from langchain_core.messages import BaseMessage, HumanMessage
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.errors import GraphRecursionError
 
+from agentkit.engine.checkpoints import failed_during_run, open_checkpoints
 from agentkit.engine.compiler import compile_graph
 from agentkit.engine.state import python_type
 from agentkit.errors import RunError
@@ -46,6 +47,7 @@ def run_graph(
     """Run a graph file once on `text`; the same `thread_id` continues a conversation.
 
     With `on_event`, node updates are streamed to it as they happen."""
+    check_thread_id(thread_id)
     spec = load_spec(path)
     workspace = find_workspace(spec.base_dir)
     traced = False
@@ -56,7 +58,7 @@ def run_graph(
     thread_id = thread_id or uuid.uuid4().hex[:12]
     config = {"configurable": {"thread_id": thread_id}}
     database = state_dir(workspace) / "checkpoints.sqlite"
-    with closing(sqlite3.connect(database, check_same_thread=False)) as connection:
+    with closing(open_checkpoints(database)) as connection:
         graph = compile_graph(spec, checkpointer=SqliteSaver(connection), workspace=workspace)
         run_input = {spec.input_channel: coerce_input(spec, text)}
         try:
@@ -69,7 +71,25 @@ def run_graph(
                 state = graph.get_state(config).values
         except GraphRecursionError:
             raise RunError(_limit_message(spec)) from None
+        except sqlite3.DatabaseError as exc:  # nodes' own errors arrive wrapped as RunError
+            raise failed_during_run(database, exc) from None
     return RunResult(spec.name, answer_of(spec, state), state, thread_id, traced)
+
+
+def check_thread_id(thread_id: str | None) -> None:
+    """RunError for a thread id that is empty or has spaces around it (None: a new thread)."""
+    if thread_id is None:
+        return
+    if not thread_id.strip():
+        raise RunError(
+            f"thread id {thread_id!r} is empty; give a name (e.g. --thread ana) to continue "
+            "that conversation, or leave --thread out to start a new one"
+        )
+    if thread_id != thread_id.strip():
+        raise RunError(
+            f"thread id {thread_id!r} has spaces around it, so it would be another thread than "
+            f"{thread_id.strip()!r}; write it without them"
+        )
 
 
 def coerce_input(spec: GraphSpec, text: str) -> Any:

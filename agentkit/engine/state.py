@@ -1,4 +1,4 @@
-"""State channels: type names in graph files to Python types and reducers."""
+"""State channels: type names in graph files to Python types, reducers and per-run resets."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Annotated, Any, Callable, TypedDict
 from langchain_core.documents import Document
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
+from langgraph.types import Overwrite
 
 from agentkit.spec.models import ROUTE_CHANNEL, ChannelSpec, GraphSpec
 
@@ -84,3 +85,37 @@ def state_schema(spec: GraphSpec) -> type:
         reducer = reducer_of(channel)
         fields[name] = py_type if reducer == "replace" else Annotated[py_type, REDUCERS[reducer]]
     return TypedDict(f"{spec.name.replace('-', '_')}_state", fields, total=False)  # type: ignore[misc]
+
+
+def run_channels(spec: GraphSpec) -> dict[str, ChannelSpec]:
+    """Channels declared `scope: run`: they start every run at their default."""
+    return {name: channel for name, channel in spec.state.items() if channel.scope == "run"}
+
+
+def run_resets(spec: GraphSpec) -> Callable[[Any], list[tuple[str, Any]] | None]:
+    """For a run's input: the writes that start each run channel at the input's value or
+    else its default (`Overwrite` bypasses the reducer, so an `append` channel starts empty)."""
+    channels = run_channels(spec)
+
+    def writes(run_input: Any) -> list[tuple[str, Any]] | None:
+        if not isinstance(run_input, dict):  # None or a Command resumes the same run
+            return None
+        updates = []
+        for name, channel in channels.items():
+            reducer = reducer_of(channel)
+            if reducer != "replace":
+                start = _empty(channel)
+                if name in run_input:
+                    start = REDUCERS[reducer](start, run_input[name])
+                updates.append((name, Overwrite(start)))
+            elif name not in run_input:
+                updates.append((name, channel.default))
+        return updates
+
+    return writes
+
+
+def _empty(channel: ChannelSpec) -> Any:
+    if channel.default is not None:
+        return channel.default
+    return {} if reducer_of(channel) == "merge" else []

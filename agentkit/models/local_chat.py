@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from agentkit.errors import ConfigError
 from agentkit.models.completion import Completion
 from agentkit.models.config import ChatModelConfig
+from agentkit.models.context import check_fits, context_window
 from agentkit.models.decoding import generate_tokens
 from agentkit.models.grammar import Grammar, grammar_engine
 from agentkit.models.loading import LoadedModel, shared_model
@@ -118,6 +119,26 @@ class LocalChatModel(BaseChatModel):
         """Token ids of the chat-template prompt for `messages` (the input tokens)."""
         return self._tokenize(render_prompt(self.loaded.tokenizer, messages))
 
+    @property
+    def context_window(self) -> int | None:
+        """The model's context length in tokens (from its config)."""
+        return context_window(self.loaded.model.config)
+
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens of `text` in the model's own tokenizer."""
+        return len(self._tokenize(text))
+
+    def get_num_tokens_from_messages(
+        self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
+    ) -> int:
+        """Tokens of the chat-template prompt for `messages` (what `trim_messages` counts)."""
+        return len(self.prompt_ids(messages)) if messages else 0
+
+    def _fit(self, prompt: list[int], max_tokens: int) -> list[int]:
+        """`prompt`, after checking that it and `max_tokens` fit the context window."""
+        check_fits(self.loaded.name, len(prompt), max_tokens, self.context_window)
+        return prompt
+
     def bind_tools(
         self,
         tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
@@ -178,7 +199,7 @@ class LocalChatModel(BaseChatModel):
             reply = self._tool_reply(messages, stop, options)
             yield ChatGenerationChunk(message=AIMessageChunk(**_chunk_fields(reply)))
             return
-        prompt = self.prompt_ids(messages)
+        prompt = self._fit(self.prompt_ids(messages), options.max_tokens)
         completion = self._completion(stop, options)
         for text in self._decode(prompt, completion, options, self._response_grammar(options)):
             yield ChatGenerationChunk(message=AIMessageChunk(content=text))
@@ -211,7 +232,7 @@ class LocalChatModel(BaseChatModel):
             options.tools or [], options.tool_choice, options.parallel_tool_calls, options.strict
         )
         text, call_format = render_tool_prompt(self.loaded.tokenizer, messages, binding)
-        prompt = self._tokenize(text)
+        prompt = self._fit(self._tokenize(text), options.max_tokens)
         grammar = (
             binding.grammar(grammar_engine(self.loaded), call_format) if binding.strict else None
         )
@@ -271,7 +292,10 @@ class LocalChatModel(BaseChatModel):
             max_tokens=max_tokens, temperature=temperature, response_format=response_format
         )
         loaded = self.loaded
-        prompts = [self.prompt_ids(self._convert_input(i).to_messages()) for i in inputs]
+        prompts = [
+            self._fit(self.prompt_ids(self._convert_input(i).to_messages()), options.max_tokens)
+            for i in inputs
+        ]
         completions = [self._completion(stop, options) for _ in prompts]
         grammar = self._response_grammar(options)
         constraint = None
@@ -298,6 +322,8 @@ class LocalChatModel(BaseChatModel):
     def score_options(self, messages: LanguageModelInput, options: Sequence[str]) -> list[float]:
         """Log-likelihood of each option as the assistant's (whole) next reply."""
         prompt = self.prompt_ids(self._convert_input(messages).to_messages())
+        longest = max((self.get_num_tokens(option) for option in options), default=0)
+        self._fit(prompt, longest + 1)
         return continuation_log_likelihoods(self.loaded, prompt, options)
 
     def choose(self, messages: LanguageModelInput, options: Sequence[str]) -> str:

@@ -12,6 +12,7 @@ from agentkit.engine.refs import Channel, Resource
 from agentkit.engine.registry import NodeFunction, node_kind
 from agentkit.engine.state import channels_of
 from agentkit.errors import AgentkitError
+from agentkit.models.context import HistoryPolicy, token_counter, trim_history
 from agentkit.nodes.common import template_problems
 from agentkit.prompts import Prompt, PromptStore
 from agentkit.text import text_of
@@ -29,6 +30,8 @@ class LLMParams(BaseModel):
     messages: Channel | None = Field(None, description="conversation channel sent before the user message")
     output: Channel = Field(description="channel for the reply (a messages channel gets the AIMessage)")
     max_tokens: int | None = Field(None, ge=1, description="cap on generated tokens")
+    history: HistoryPolicy | None = Field(
+        None, description="send only the turns of `messages` within {max_tokens: N, strategy: last|first}")
 
 
 def _prompt_of(params: LLMParams, workspace: Any, node: str) -> Prompt:
@@ -46,6 +49,9 @@ def _check(params: LLMParams, ctx: CheckContext) -> Any:
         yield (), "an llm node needs `prompt:`, `template:` or `messages:`", \
             "add a prompt reference, an inline template or a conversation channel"
         return
+    if params.history is not None and params.messages is None:
+        yield ("history",), "`history:` trims the conversation, but this node has no `messages:` channel", \
+            "add `messages: <channel>` or drop `history:`"
     if params.prompt is not None:
         try:
             prompt = _prompt_of(params, ctx.workspace, "")
@@ -67,6 +73,7 @@ def llm_node(params: LLMParams, ctx: NodeContext) -> NodeFunction:
 
     prompt = _prompt_of(params, ctx.workspace, ctx.node)
     model = ctx.resource(params.llm)
+    count = token_counter(model)
     if prompt.output_schema is not None:
         model = model.with_structured_output(prompt.output_schema)
     elif params.max_tokens is not None:
@@ -76,6 +83,8 @@ def llm_node(params: LLMParams, ctx: NodeContext) -> NodeFunction:
     def run(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         values = {name: text_of(state.get(name)) for name in prompt.variables()}
         history = list(state.get(params.messages) or []) if params.messages else []
+        if params.history is not None:
+            history = trim_history(history, params.history, count)
         with span_attributes(prompt_version=prompt.ref, prompt_template=prompt.template or "",
                              prompt_variables=values):
             reply = model.invoke(prompt.to_messages(values, history), config)

@@ -57,6 +57,11 @@ class ChannelSpec(_Strict):
         "add_messages (default for messages), merge (dicts)",
     )
     default: Any = Field(None, description="initial value when the run's input omits it")
+    scope: Literal["thread", "run"] | None = Field(
+        None,
+        description="thread (default): kept across the runs of a thread; run: back to its default "
+        "at the start of every run unless the run's input sets it",
+    )
     description: str | None = None
 
     @model_validator(mode="before")
