@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from agentkit.cli.app import app
 from agentkit.errors import ConfigError
 from agentkit.evals.phoenix import upload
 from agentkit.evals.results import EvalResult, ItemRecord
@@ -98,3 +102,47 @@ def test_unreachable_phoenix_or_unkeyed_items_are_clear_errors(phoenix_server: s
         upload(twice, base_url=phoenix_server)
     with pytest.raises(ConfigError, match="has no items"):
         upload(EvalResult(suite="empty", kind="qa"), base_url=phoenix_server)
+
+
+SUITE = """\
+kind: retrieval
+data: data
+settings: {modes: [bm25, dense], qrels: qrels/test.tsv}
+"""
+CORPUS = [("d1", "Graph runs store checkpoints in SQLite under the workspace state folder."),
+          ("d2", "Phoenix collects traces of every node and model call on the loopback address."),
+          ("d3", "Prompt files live in the prompts folder and every version is hashed.")]
+QUERIES = [("q1", "Where are checkpoints stored?", "d1"), ("q2", "Where do prompt files live?", "d3")]
+
+
+def test_eval_run_phoenix_uploads_the_run_and_keeps_the_file_when_phoenix_is_down(
+    phoenix_server: str, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = workspace / "data"
+    (data / "qrels").mkdir(parents=True)
+    (data / "corpus.jsonl").write_text("".join(json.dumps({"_id": i, "text": t}) + "\n" for i, t in CORPUS))
+    (data / "queries.jsonl").write_text("".join(json.dumps({"_id": i, "text": t}) + "\n" for i, t, _ in QUERIES))
+    (data / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(
+        f"{q}\t{d}\t1\n" for q, _, d in QUERIES))
+    (workspace / "tiny.yaml").write_text(SUITE)
+    runner = CliRunner()
+
+    from phoenix_server import free_ports
+
+    monkeypatch.setenv("PHOENIX_COLLECTOR_ENDPOINT", f"http://127.0.0.1:{free_ports(1)[0]}")
+    down = runner.invoke(app, ["eval", "run", "tiny.yaml", "--json", "down.json", "--phoenix"])
+    assert down.exit_code == 1 and "error: cannot reach Phoenix" in down.output, down.output
+    assert len(EvalResult.load(workspace / "down.json").items) == 4
+
+    monkeypatch.setenv("PHOENIX_COLLECTOR_ENDPOINT", phoenix_server)
+    up = runner.invoke(app, ["eval", "run", "tiny.yaml", "--json", "up.json", "--phoenix"])
+    assert up.exit_code == 0, up.output
+    url = up.output.split("experiment ")[1].split()[0]
+    experiment_id = url.split("experimentId=")[1]
+    written = EvalResult.load(workspace / "up.json")
+    records = httpx.get(f"{phoenix_server}/v1/experiments/{experiment_id}/json").json()
+    examples = {e["node_id"]: e["id"] for e in get(f"{phoenix_server}/v1/datasets/"
+                                                   f"{url.split('/datasets/')[1].split('/')[0]}/examples")["examples"]}
+    uploaded = {examples[r["example_id"]]: {a["name"]: a["score"] for a in r["annotations"]} for r in records}
+    assert uploaded == {f"{item.group}/{item.id}": item.scores for item in written.items}
+    assert sorted(uploaded) == ["bm25/q1", "bm25/q2", "dense/q1", "dense/q2"]
