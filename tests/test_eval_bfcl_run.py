@@ -164,7 +164,7 @@ def test_table_shows_every_category_and_all(fake: ScriptedToolModel) -> None:
     console.print(metrics_table(to_result(run_fixture(fake))))
     text = console.export_text()
     assert "bfcl (bfcl), chat: scripted" in text
-    assert "group         ┃ accuracy ┃ valid_rate ┃ mean_latency_s ┃  n" in text
+    assert "group         ┃ accuracy ┃ valid rate ┃ mean latency s ┃  n" in text
     assert "simple_python │   0.3333 │     0.6667 │" in text
     assert "all           │   0.4167 │     0.8333 │" in text
 

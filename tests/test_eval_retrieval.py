@@ -245,7 +245,7 @@ def test_eval_retrieval_end_to_end(tmp_path: Path, model_cache: Path) -> None:
     assert bm25["q1"]["scores"]["ndcg_at_10"] == 1.0 and bm25["q1"]["scores"]["mrr_at_10"] == 1.0
     dense = {q["id"]: q for q in run["items"] if q["group"] == "dense"}
     assert dense["q2"]["output"]["top_docs"][0] == "tides"
-    assert "ndcg_at_10" in result.output and "hybrid" in result.output
+    assert "retrieval (retrieval)" in result.output and "hybrid+rerank" in result.output
     page = html.read_text()
     assert page.count("<svg") == 2 and "how does the axolotl regrow limbs" in page
 

@@ -25,9 +25,9 @@ def metrics_table(result: EvalResult) -> Table:
             table.add_row(name, _cell(value, name in failed))
         return table
     table = Table(title=title)
-    table.add_column("group")
+    table.add_column("group", no_wrap=True)
     for base in bases:
-        table.add_column(base, justify="right")
+        table.add_column(base.replace("_", " "), justify="right", overflow="fold")
     for group in [g for g in groups if g != ALL] + ([ALL] if ALL in groups else []):
         names = [base if group == ALL else f"{group}/{base}" for base in bases]
         table.add_row(group, *(_cell(result.metrics[n], n in failed) if n in result.metrics else ""
