@@ -8,7 +8,7 @@ unconstrained decoding. Then agentkit's own path (`with_structured_output`) agai
 `invoke` on the same prompts.
 
 Only llguidance is an agentkit dependency; install the others to compare them
-(`pip install xgrammar outlines lm-format-enforcer transformers-cfg`), a missing one shows
+(`pip install -e '.[bench-decoding]'`), a missing one shows
 as failed. On a busy machine, `--threads 1` avoids torch thread oversubscription.
 
 Run: .venv/bin/python bench/constrained_decoding.py   (about 4 minutes on 2 CPU cores)"""

@@ -3,7 +3,7 @@
 `make_reranker(None)` gives `LearnedReranker`: a logistic model over per-candidate features
 (the first-stage scores in `Hit.scores` and their ranks among the candidates, query-term
 coverage; optionally the best MiniLM query-sentence similarity), whose few parameters ship
-in `reranker_scifact.json` (fit on BEIR SciFact by `evals/train_reranker.py`, which also
+in `reranker_scifact.json` (fit on BEIR SciFact by `scripts/train_reranker.py`, which also
 records the held-out figures). Any other spec names a sentence-transformers CrossEncoder.
 """
 

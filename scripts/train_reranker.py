@@ -1,6 +1,6 @@
 """Fit the offline default reranker's parameters (agentkit/rag/reranker_scifact.json).
 
-    .venv/bin/python evals/train_reranker.py --data /path/to/beir_scifact \
+    .venv/bin/python scripts/train_reranker.py --data /path/to/beir_scifact \
         --out agentkit/rag/reranker_scifact.json --seed 0 [--cache DIR]
 
 The corpus (one chunk per document, all-MiniLM-L6-v2 vectors) goes into a temporary
@@ -164,7 +164,7 @@ def main() -> None:
 
     results = {mode: figures(runs[mode]) for mode in ("bm25", "dense", "hybrid")}
     params: dict = {
-        "about": "Parameters of agentkit.rag.rerank.LearnedReranker, written by evals/train_reranker.py",
+        "about": "Parameters of agentkit.rag.rerank.LearnedReranker, written by scripts/train_reranker.py",
         "default": "fast",
         "fit": {
             "data": "BEIR SciFact train queries (qrels/train.tsv), one chunk per abstract",
