@@ -151,3 +151,10 @@ def test_history_policy_without_a_conversation_is_a_spec_error(workspace: Path) 
     outcome = run_cli("run", str(graph), "--no-trace", "-i", "hi")
     assert_clear_failure(outcome, 2, "g.yaml:5", "`history:` trims the conversation, but this node has no "
                          "`messages:` channel", "add `messages: <channel>` or drop `history:`")
+
+
+def test_ask_reads_its_question_the_same_way(workspace: Path) -> None:
+    before = tree_digest(workspace)
+    outcome = run_cli("ask", "@missing.txt", "--no-trace", "--graph", str(REPO / "graphs" / "tool_agent.yaml"))
+    assert_clear_failure(outcome, 1, "QUESTION @missing.txt: no such file", "'@@...'")
+    assert tree_digest(workspace) == before
