@@ -17,10 +17,12 @@ from typer.testing import CliRunner
 from agentkit import load_graph
 from agentkit.cli.app import app
 from agentkit.engine.registry import registry
+from agentkit.observability.tracing import disable_tracing, enable_tracing, flush_traces
 from agentkit.rag.grounding import ABSTAIN
 from agentkit.rag.config import StoreConfig
 from agentkit.rag.open import open_index
 from conftest import REPO
+from phoenix_server import fetch_spans
 
 runner = CliRunner()
 
@@ -137,6 +139,52 @@ def test_the_quote_fallback_cites_the_sentence_matching_the_question(
     state = run(rag_graph(write_graph, fallback="quote"), model, "Where do Ariane rockets launch from?")
     assert state["answer"].startswith('The documents say: "Ariane rockets launch from Kourou in French Guiana." [1]')
     assert "[1] kb/rockets.md (chunk " in state["answer"]
+
+
+def test_grading_by_the_real_model_is_traced_as_llm_spans_with_token_counts(
+    kb: None, write_graph: Callable[..., Path], phoenix_server: str
+) -> None:
+    graph = write_graph("""
+        name: grade_only
+        input: question
+        output: confidence
+        state:
+          question: str
+          documents: list[document]
+          confidence: float
+          attempts: int
+        resources:
+          llm: {kind: chat_model, provider: local, max_tokens: 8}
+          docs: {kind: store, name: kb}
+        nodes:
+          retrieve: {kind: retrieve, store: docs, k: 2, mode: bm25}
+          grade: {kind: grade_documents, llm: llm, max_rewrites: 0}
+        edges:
+          - [START, retrieve]
+          - [retrieve, grade]
+          - from: grade
+            routes: {relevant: END, weak: END, exhausted: END}
+        """)
+    assert enable_tracing("agentkit-test-grade", phoenix_server)
+    try:
+        state = load_graph(graph).invoke({"question": "Where do Ariane rockets launch from?"})
+        assert flush_traces()
+        spans = fetch_spans(phoenix_server, "agentkit-test-grade", count=6)
+    finally:
+        disable_tracing()
+    assert 0.0 < state["confidence"] <= 1.0
+    grade = next(s for s in spans if s["name"] == "grade")
+    scored = [s for s in spans if s["parent_id"] == grade["context"]["span_id"] and s["span_kind"] == "LLM"]
+    assert len(scored) == 2  # one per retrieved document, under the grade node
+    for span in scored:
+        attributes = span["attributes"]
+        assert attributes["llm.token_count.prompt"] > 20
+        assert attributes["llm.token_count.completion"] == 4  # "yes" and "no", each then end of turn
+        assert attributes["llm.token_count.total"] == attributes["llm.token_count.prompt"] + 4
+        assert attributes["llm.output_messages.0.message.content"] in ("yes", "no")
+        said = " ".join(str(v) for k, v in attributes.items() if k.startswith("llm.input_messages."))
+        assert "Where do Ariane rockets launch from?" in said
+        assert attributes["llm.prompt_template.version"]
 
 
 def test_retrieval_is_a_tool_for_agents(kb: None, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,15 +1,21 @@
-"""Log-likelihood of candidate continuations of a prompt (for choosing among labels)."""
+"""Log-likelihood of candidate continuations of a prompt (for choosing among labels),
+and such a scoring call traced as an LLM run."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-import torch
+from langchain_core.callbacks import CallbackManager
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import AIMessage, UsageMetadata
+from langchain_core.outputs import ChatGeneration, LLMResult
+from langchain_core.runnables import RunnableConfig, ensure_config
 
-from agentkit.models.loading import LoadedModel
+if TYPE_CHECKING:
+    from agentkit.models.loading import LoadedModel
 
 
-@torch.inference_mode()
 def continuation_log_likelihoods(
     loaded: LoadedModel, prompt_ids: Sequence[int], options: Sequence[str]
 ) -> list[float]:
@@ -20,23 +26,69 @@ def continuation_log_likelihoods(
     """
     if not options:
         raise ValueError("need at least one option to score")
+    import torch  # here: importing this module (to trace a scoring call) does not load torch
+
+    continuations = option_ids(loaded, options)
+    with torch.inference_mode():
+        longest = max(len(c) for c in continuations)
+        prompt = list(prompt_ids)
+        ids = torch.tensor(
+            [prompt + c + [loaded.pad_id] * (longest - len(c)) for c in continuations]
+        )
+        mask = torch.tensor(
+            [[1] * (len(prompt) + len(c)) + [0] * (longest - len(c)) for c in continuations]
+        )
+        logits = loaded.model(input_ids=ids, attention_mask=mask, logits_to_keep=longest + 1).logits
+        log_probs = torch.log_softmax(logits[:, :-1, :].float(), dim=-1)
+        scores = []
+        for row, continuation in enumerate(continuations):
+            picked = log_probs[row, torch.arange(len(continuation)), torch.tensor(continuation)]
+            scores.append(picked.sum().item())
+        return scores
+
+
+def option_ids(loaded: LoadedModel, options: Sequence[str]) -> list[list[int]]:
+    """The token ids each option is scored as: its tokens, then end of turn."""
     tail = [] if loaded.end_of_turn_id is None else [loaded.end_of_turn_id]
-    continuations = [
-        loaded.tokenizer(option, add_special_tokens=False)["input_ids"] + tail
-        for option in options
-    ]
-    longest = max(len(c) for c in continuations)
-    prompt = list(prompt_ids)
-    ids = torch.tensor(
-        [prompt + c + [loaded.pad_id] * (longest - len(c)) for c in continuations]
+    return [loaded.tokenizer(option, add_special_tokens=False)["input_ids"] + tail for option in options]
+
+
+def traced_option_scores(
+    model: BaseChatModel,
+    messages: LanguageModelInput,
+    options: Sequence[str],
+    config: RunnableConfig | None = None,
+) -> list[float]:
+    """`model.score_options(messages, options)` as an LLM run of `model`, so callbacks (and
+    Phoenix, as an LLM span under the caller's run) see it like an `invoke`: the prompt
+    messages in; the most likely option out, with each option's log-likelihood in the
+    response metadata and, for a local model, token usage (prompt tokens in, the option
+    tokens scored out)."""
+    config = ensure_config(config)
+    chat = model._convert_input(messages).to_messages()
+    manager = CallbackManager.configure(
+        config.get("callbacks"), model.callbacks, model.verbose, config.get("tags"), model.tags,
+        {**config.get("metadata", {}), **model._get_ls_params()}, model.metadata,
     )
-    mask = torch.tensor(
-        [[1] * (len(prompt) + len(c)) + [0] * (longest - len(c)) for c in continuations]
+    (run,) = manager.on_chat_model_start(
+        model._serialized, [chat], invocation_params={**model._get_invocation_params(), "options": list(options)},
+        options={}, batch_size=1,
     )
-    logits = loaded.model(input_ids=ids, attention_mask=mask, logits_to_keep=longest + 1).logits
-    log_probs = torch.log_softmax(logits[:, :-1, :].float(), dim=-1)
-    scores = []
-    for row, continuation in enumerate(continuations):
-        picked = log_probs[row, torch.arange(len(continuation)), torch.tensor(continuation)]
-        scores.append(picked.sum().item())
+    try:
+        scores = model.score_options(chat, options)
+    except BaseException as exc:
+        run.on_llm_error(exc)
+        raise
+    best = options[max(range(len(options)), key=scores.__getitem__)]
+    extra: dict[str, Any] = {}
+    if hasattr(model, "prompt_ids") and hasattr(model, "loaded"):  # a LocalChatModel
+        loaded = model.loaded
+        prompt = len(model.prompt_ids(chat))
+        scored = sum(map(len, option_ids(loaded, options)))
+        extra["usage_metadata"] = UsageMetadata(input_tokens=prompt, output_tokens=scored,
+                                                total_tokens=prompt + scored)
+        extra["response_metadata"] = {"model_name": loaded.name}
+    reply = AIMessage(content=best, **extra)
+    reply.response_metadata["log_likelihoods"] = dict(zip(options, scores))
+    run.on_llm_end(LLMResult(generations=[[ChatGeneration(message=reply)]]))
     return scores

@@ -15,6 +15,7 @@ from agentkit.engine.context import NodeContext
 from agentkit.engine.refs import Channel, Resource
 from agentkit.engine.registry import NodeFunction, node_kind
 from agentkit.nodes.retrieval import query_text
+from agentkit.models.scoring import traced_option_scores
 from agentkit.observability.attributes import span_attributes
 from agentkit.prompts import Prompt
 from agentkit.rag.grounding import ABSTAIN, QUOTE_PREFIX, attribute, best_quote, groundedness
@@ -75,8 +76,9 @@ def grade_documents_node(params: GradeParams, ctx: NodeContext) -> NodeFunction:
             return len(asked & found) / len(asked) if asked else 0.0
         values = {"question": question, "passage": document.page_content}
         if hasattr(model, "score_options"):
-            with span_attributes(prompt_version=prompt.ref):
-                yes, no = model.score_options(prompt.to_messages(values), ["yes", "no"])
+            with span_attributes(prompt_version=prompt.ref, prompt_template=prompt.template or "",
+                                 prompt_variables=values):
+                yes, no = traced_option_scores(model, prompt.to_messages(values), ["yes", "no"], config)
             return 1.0 / (1.0 + math.exp(no - yes))
         verdict = _invoke(model.with_structured_output(_YES_NO), prompt, values, config)
         return 1.0 if verdict.get("relevant") else 0.0
