@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 import jsonschema
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -16,7 +17,8 @@ REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 
 
-def test_validate_ok_and_bad(write_graph: Callable[..., Path]) -> None:
+def test_validate_ok_and_bad(write_graph: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGENTKIT_WORKSPACE", str(REPO))  # router_demo's calculator is in the repo's tools/
     ok = runner.invoke(app, ["graph", "validate", str(REPO / "graphs" / "router_demo.yaml")])
     assert ok.exit_code == 0 and "ok" in ok.output
     bad = write_graph("name: x\nstate: {a: str}\nnodes:\n  n: {kind: nope}\nedges: [[START, n], [n, END]]\n")

@@ -44,28 +44,44 @@ edges: [[START, calc], [calc, END]]
 """
 
 
-def test_router_demo_routes_and_answers_with_the_local_model() -> None:
+@pytest.mark.model
+def test_router_demo_answers_math_with_the_calculator_and_the_rest_with_the_model() -> None:
     graph = load_graph(REPO / "graphs" / "router_demo.yaml", workspace=REPO)
-    math = graph.invoke({"question": "What is 25 times 4?"})
+    for question, answer in [("What is 25 times 4?", "25 * 4 = 100"),
+                             ("How much is 15 percent of 80?", "15% of 80 = 12")]:
+        math = graph.invoke({"question": question})
+        assert math["route"] == "math" and math["answer"] == answer
+        human, call, result, reply = math["messages"]
+        assert human.text == question and call.tool_calls[0]["name"] == "calculator"
+        assert result.type == "tool" and answer.endswith(f"= {result.text}") and reply.text == answer
     general = graph.invoke({"question": "Who painted the Mona Lisa?"})
-    assert math["route"] == "math" and general["route"] == "general"
-    assert math["answer"].strip() and general["answer"].strip()
+    assert general["route"] == "general" and general["answer"].strip() and general["messages"] == []
 
 
-def test_chat_remembers_within_a_thread_and_counts_tokens(workspace: Path) -> None:
+@pytest.mark.model
+def test_chat_recalls_the_name_in_a_later_process_and_counts_tokens(workspace: Path) -> None:
     chat = shutil.copy(REPO / "graphs" / "chat.yaml", workspace / "chat.yaml")
-    first = run_graph(chat, "Hi! My name is Ana.", thread_id="ana", trace=False)
+    (workspace / "prompts").mkdir()
+    shutil.copy(REPO / "prompts" / "chat_assistant.yaml", workspace / "prompts")
+    first = run_graph(chat, "Hi, my name is Ana.", thread_id="ana", trace=False)
+    env = {"PATH": "/usr/bin:/bin", "AGENTKIT_WORKSPACE": str(workspace), CACHE_ENV: os.environ[CACHE_ENV]}
+    done = subprocess.run([sys.executable, "-m", "agentkit", "run", str(chat), "-i", "What is my name?",
+                           "--thread", "ana", "--no-trace"], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Ana" in done.stdout.splitlines()[0]
     second = run_graph(chat, "What is my name?", thread_id="ana", trace=False)
     messages = second.state["messages"]
-    assert [m.type for m in messages] == ["human", "ai", "human", "ai"]
-    assert messages[1].text == first.answer and messages[3].text == second.answer
-    for reply in (messages[1], messages[3]):
+    assert [m.type for m in messages] == ["human", "ai", "human", "ai", "human", "ai"]
+    assert messages[1].text == first.answer and messages[5].text == second.answer and "Ana" in second.answer
+    for reply in (messages[1], messages[3], messages[5]):
         usage = reply.usage_metadata
         assert 0 < usage["output_tokens"] <= 96
         assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
-    assert messages[3].usage_metadata["input_tokens"] > messages[1].usage_metadata["input_tokens"]
-    other = run_graph(chat, "Hello.", thread_id="someone-else", trace=False)
-    assert len(other.state["messages"]) == 2
+    tokens_in = [messages[i].usage_metadata["input_tokens"] for i in (1, 3, 5)]
+    assert tokens_in == sorted(set(tokens_in))  # each turn sends the whole conversation so far
+    run_graph(chat, "Hello, I'm Boris.", thread_id="boris", trace=False)
+    other = run_graph(chat, "What is my name?", thread_id="boris", trace=False)
+    assert len(other.state["messages"]) == 4 and "Boris" in other.answer and "Ana" not in other.answer
 
 
 def test_run_is_traced_into_phoenix(phoenix_server: str, workspace: Path, monkeypatch: pytest.MonkeyPatch,

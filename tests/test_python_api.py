@@ -19,16 +19,19 @@ def router_demo_in_code() -> GraphBuilder:
     math = ["What is 12 times 7?", "How much is 15 percent of 80?", "Solve 3x + 5 = 20",
             "What is the square root of 144?"]
     return (
-        GraphBuilder("router_demo", description="Route a question by embedding similarity to a math tutor "
-                     "or a general assistant.", input="question", output="answer")
+        GraphBuilder("router_demo", description="Route a question by embedding similarity to a calculator-using "
+                     "math tutor or a general assistant.", input="question", output="answer")
         .channel("question", "str")
+        .channel("messages", "messages")
         .channel("answer", "str")
         .resource("llm", "chat_model", provider="local", max_tokens=64)
         .resource("embedder", "embeddings")
         .node("classify", "route", by="embedding", input="question", embeddings="embedder", threshold=0.35,
               routes={"math": math, "general": general}, default="general")
-        .node("math", "llm", llm="llm", system="You are a careful math tutor. Answer with the result first, "
-              "then one short line of working.", template="{question}", output="answer")
+        .node("math", "tool_agent", llm="llm", tools=["calculator"], tool_choice="calculator",
+              system="You are a careful math tutor. Use the calculator with the exact numbers from the question.",
+              template="{question}", messages="messages", answer="{expression} = {result}", output="answer",
+              max_steps=2)
         .node("general", "llm", llm="llm", system="You are a helpful assistant. Answer in one or two short "
               "sentences.", template="{question}", output="answer")
         .edge("START", "classify")

@@ -30,6 +30,12 @@ def calc(expression: object) -> str:
     ("log10(1000)", "3"),
     ("10 ** -3", "0.001"),
     ("2 ** 100", "1267650600228229401496703205376"),
+    ("15% of 80", "12"),
+    ("12.5 percent of 8 plus 1", "2"),
+    ("square root of 81", "9"),
+    ("2 to the power of 10 minus 9 squared", "943"),
+    ("12 times 7 divided by 2 multiplied by 3", "126"),
+    ("5 % 3", "2"),
 ])
 def test_values(expression: str, expected: str) -> None:
     assert calc(expression) == expected

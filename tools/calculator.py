@@ -1,10 +1,14 @@
-"""`calculator`: safe arithmetic on an expression, parsed with `ast` (no `eval`)."""
+"""`calculator`: safe arithmetic on an expression, parsed with `ast` (no `eval`).
+
+Words a model writes for operators ("15% of 80", "square root of 81", "2 to the power of
+10") are read as the operators they name."""
 
 from __future__ import annotations
 
 import ast
 import math
 import operator
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +30,13 @@ MAX_EXPONENT = 1000
 MAX_LENGTH = 500
 MAX_DIGITS = 1000  # of integer results; also keeps str() within Python's int conversion limit
 _SYMBOLS = str.maketrans({"^": "**", "×": "*", "÷": "/", "−": "-"})
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_WORDS = [(re.compile(pattern, re.IGNORECASE), symbol) for pattern, symbol in [
+    (_NUMBER + r"\s*(?:%|percent)\s+of\b", r"(\1 / 100) *"),
+    (r"\bsquare root of\s*" + _NUMBER, r"sqrt(\1)"),
+    (r"\bto the power of\b", "**"), (r"\bsquared\b", "** 2"), (r"\b(?:times|multiplied by)\b", "*"),
+    (r"\bdivided by\b", "/"), (r"\bplus\b", "+"), (r"\bminus\b", "-"),
+]]
 
 
 def evaluate(expression: str) -> float | int:
@@ -33,10 +44,17 @@ def evaluate(expression: str) -> float | int:
     if len(expression) > MAX_LENGTH:
         raise ValueError(f"expression longer than {MAX_LENGTH} characters")
     try:
-        tree = ast.parse(expression.translate(_SYMBOLS), mode="eval")
+        tree = ast.parse(_symbols(expression), mode="eval")
     except SyntaxError:
         raise ValueError(f"not an arithmetic expression: {expression!r}") from None
     return _value(tree.body)
+
+
+def _symbols(expression: str) -> str:
+    """The expression with operator words and typographic symbols as Python operators."""
+    for pattern, symbol in _WORDS:
+        expression = pattern.sub(symbol, expression)
+    return expression.translate(_SYMBOLS)
 
 
 def _value(node: ast.AST) -> Any:

@@ -2,15 +2,17 @@
 
 Tool errors, unknown tools, invalid arguments and timeouts go back to the model as
 ToolMessages with status "error"; they never end the run. Every model and tool call is
-a LangChain run, so each one is a span in the trace."""
+a LangChain run, so each one is a span in the trace. With an `answer` template, a single
+successful tool call ends the run: the answer is the template over its arguments and result."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from string import Formatter
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,7 +23,7 @@ from agentkit.engine.registry import NodeFunction, node_kind
 from agentkit.engine.state import channels_of
 from agentkit.nodes.common import template_problems
 from agentkit.prompts import Prompt
-from agentkit.text import text_of
+from agentkit.text import template_fields, text_of
 
 DEFAULT_SYSTEM = (
     "You are a helpful assistant. When a question needs live data or a computation, call a tool; "
@@ -38,17 +40,37 @@ class ToolAgentParams(BaseModel):
     tools: list[ToolName] = Field(min_length=1, description="tools the model may call")
     messages: Channel = Field(description="conversation channel (type messages); the agent appends to it")
     system: str | None = Field(DEFAULT_SYSTEM, description="system message template, {channel} placeholders")
+    template: str | None = Field(None, description="user message template, {channel} placeholders, added to "
+                                 "the conversation before the first model call")
     output: Channel | None = Field(None, description="channel for the final answer text")
     tool_choice: str = Field("auto", description="auto, required, none, or a tool name (first turn only)")
     max_steps: int = Field(4, ge=1, description="model calls before the agent stops")
     tool_timeout: float = Field(20.0, gt=0, description="seconds a tool call may take")
+    answer: str | None = Field(None, description="answer template over a single successful tool call's "
+                               "arguments and {result}, used instead of one more model call")
 
 
 def _check(params: ToolAgentParams, ctx: CheckContext) -> Any:
     channels = channels_of(ctx.spec)
     if params.messages in channels and channels[params.messages].type != "messages":
         yield ("messages",), f"channel {params.messages!r} must have type messages", "declare it as `messages`"
-    yield from template_problems({"system": params.system}, set(channels))
+    yield from template_problems({"system": params.system, "template": params.template}, set(channels))
+    if params.answer is not None:
+        yield from _answer_problems(params, ctx)
+
+
+def _answer_problems(params: ToolAgentParams, ctx: CheckContext) -> Any:
+    try:
+        fields = [field for _, field, _, _ in Formatter().parse(params.answer or "") if field is not None]
+    except ValueError as exc:
+        yield ("answer",), f"malformed answer template: {exc}", "escape literal braces as {{ and }}"
+        return
+    tools = ctx.registry.tools(ctx.workspace)
+    allowed = {"result"}.union(*(tools[name].args for name in params.tools if name in tools))
+    for name in fields:
+        if name not in allowed:
+            yield ("answer",), f"answer placeholder {{{name}}} is neither {{result}} nor an argument of " \
+                f"{', '.join(params.tools)}", f"use one of: {', '.join(sorted(allowed))}"
 
 
 @node_kind("tool_agent", check=_check)
@@ -59,17 +81,25 @@ def tool_agent_node(params: ToolAgentParams, ctx: NodeContext) -> NodeFunction:
     first = model.bind_tools(list(tools.values()), tool_choice=params.tool_choice)
     later = model.bind_tools(list(tools.values()), tool_choice="auto")
     system = Prompt(name=ctx.node, system=params.system)
+    variables = [*system.variables(), *template_fields(params.template or "")]
 
     def run(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
-        values = {name: text_of(state.get(name)) for name in system.variables()}
+        values = {name: text_of(state.get(name)) for name in variables}
         history: list[BaseMessage] = list(state.get(params.messages) or [])
         added: list[BaseMessage] = []
+        if params.template is not None:
+            added.append(HumanMessage(params.template.format_map(values)))
         for step in range(params.max_steps):
             reply = (first if step == 0 else later).invoke(system.to_messages(values, history + added), config)
             added.append(reply)
             if not reply.tool_calls:
                 break
-            added += _call_tools(reply.tool_calls, tools, params.tool_timeout, config)
+            results = _call_tools(reply.tool_calls, tools, params.tool_timeout, config)
+            added += results
+            if params.answer is not None and len(results) == 1 and results[0].status != "error":
+                added.append(AIMessage(params.answer.format_map({**reply.tool_calls[0]["args"],
+                                                                 "result": results[0].text})))
+                break
         else:
             added.append(AIMessage(f"I stopped after {params.max_steps} model calls without a final answer."))
         update: dict[str, Any] = {params.messages: added}

@@ -4,6 +4,7 @@ databases, and input longer than the model's context."""
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Callable
@@ -134,6 +135,8 @@ def test_input_longer_than_the_context_says_by_how_much(workspace: Path) -> None
     text = (REPO / "README.md").read_text(encoding="utf-8")
     big = workspace / "big.txt"
     big.write_text((text * (120_000 // len(text) + 1))[:120_000], encoding="utf-8")
+    (workspace / "prompts").mkdir()
+    shutil.copy(REPO / "prompts" / "chat_assistant.yaml", workspace / "prompts")  # chat.yaml's prompt
     outcome = run_cli("run", str(REPO / "graphs" / "chat.yaml"), "--no-trace", "-i", f"@{big}", "--thread", "t")
     assert_clear_failure(outcome, 1, "node 'reply': the prompt does not fit the context of SmolLM2-135M",
                          "> 8,192 tokens (over by", "Shorten the input")
