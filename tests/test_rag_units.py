@@ -137,6 +137,9 @@ def test_groundedness_separates_supported_from_invented_answers() -> None:
     invented = groundedness("Mumbai, the financial capital of India.", context)
     assert invented.score < 0.5 and invented.names_found == 0.0
     assert groundedness("The answer is: it is.", context).score == 0.0  # says nothing
+    # a lead-in and a citation claim nothing, even when the passage has the word "answer"
+    assert groundedness("The answer is: [1]", ["The answer is in the head office."]).score == 0.0
+    assert groundedness("No.", context).score == 1.0  # a bare short answer still passes
     assert groundedness("Delhi.", []).score == 0.0
 
 

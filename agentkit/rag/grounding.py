@@ -22,6 +22,8 @@ QUOTE_PREFIX = "The documents say:"
 _CITATION = re.compile(r"\[\s*\d+(?:\s*,\s*\d+)*\s*\]")
 _NAME_OR_NUMBER = re.compile(r"\b(?:[A-Z][\w'-]+|\d[\d,.]*)\b")
 SHORT_ANSWER_WORDS = 3
+_ABOUT_ANSWERING = frozenset(lexical_tokens(["answer question document passage context source information"])[0])
+"""Words a lead-in like "The answer is:" is made of: they claim nothing."""
 _NOT_NAMES = {"the", "a", "an", "it", "he", "she", "they", "we", "i", "in", "on", "yes", "no", "this", "that"}
 
 
@@ -48,6 +50,8 @@ def groundedness(answer: str, passages: Sequence[str]) -> Grounding:
     vocabulary = {t for tokens in lexical_tokens(list(passages)) for t in tokens}
     per_sentence = [(claim, coverage(claim, vocabulary)) for claim in claims]
     said = [score for _, score in per_sentence if score is not None]
+    if all(_only_about_answering(claim) for claim in claims):  # "The answer is: [1]"
+        return Grounding(0.0, per_sentence, 0.0)
     names = [n for n in _NAME_OR_NUMBER.findall(_CITATION.sub("", answer)) if n.lower() not in _NOT_NAMES]
     haystack = " ".join(passages).lower()
     names_found = sum(n.lower() in haystack for n in names) / len(names) if names else 1.0
@@ -60,6 +64,11 @@ def coverage(sentence: str, vocabulary: set[str]) -> float | None:
     """Share of the sentence's content words in `vocabulary` (None: it has none)."""
     words = lexical_tokens([sentence])[0]
     return sum(w in vocabulary for w in words) / len(words) if words else None
+
+
+def _only_about_answering(sentence: str) -> bool:
+    words = lexical_tokens([sentence])[0]
+    return bool(words) and all(w in _ABOUT_ANSWERING for w in words)
 
 
 def attribute(answer: str, passages: list[str], least: float = 0.5) -> tuple[str, list[int]]:
