@@ -8,6 +8,7 @@ import pytest
 
 from agentkit.errors import GraphSpecError
 from agentkit.spec import GraphSpec, dump_yaml, load_spec
+from agentkit.spec.bounds import MAX_DEPTH
 from agentkit.spec.loader import parse_yaml, spec_from_data
 
 REPO = Path(__file__).resolve().parents[1]
@@ -92,8 +93,33 @@ def test_not_a_mapping_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_bad_names_rejected() -> None:
-    with pytest.raises(GraphSpecError, match="must start with a letter"):
+    with pytest.raises(GraphSpecError, match="must start with an ASCII letter .*; ' ' is not allowed"):
         spec_from_data({**parse_yaml(MINIMAL)[0], "name": "has space"})
+
+
+def test_anchors_aliases_and_merge_keys_within_the_limits(tmp_path: Path) -> None:
+    text = MINIMAL.replace("nodes:\n", "x-llm: &llm {kind: llm, llm: llm, output: answer}\nnodes:\n").replace(
+        '{kind: llm, llm: llm, template: "{question}", output: answer}',
+        '{<<: *llm, template: "{question}"}\n  again: {<<: *llm, output: question, template: "{answer}"}')
+    data, source = parse_yaml(text, "g.yaml")
+    assert data["nodes"]["reply"] == {"template": "{question}", "kind": "llm", "llm": "llm", "output": "answer"}
+    assert data["nodes"]["again"]["output"] == "question"  # a written key wins over the merged one
+    assert source.lines[("nodes", "again", "kind")] == 5  # merged keys point at the anchor's line
+
+
+def test_limits_leave_room_for_any_real_graph() -> None:
+    deepest = "name: x\nstate: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n"
+    assert parse_yaml(deepest)[0]["state"] == _nest(MAX_DEPTH)
+    with pytest.raises(GraphSpecError, match=f"nested more than {MAX_DEPTH} levels"):
+        parse_yaml(deepest.replace("[", "[[", 1).replace("]", "]]", 1))
+    fan_out = lambda aliases: "a: &a [" + ", ".join(["x"] * 99) + "]\nb: [" + ", ".join(["*a"] * aliases) + "]\n"
+    assert len(parse_yaml(fan_out(100))[0]["b"]) == 100  # each alias copies a list and its 99 values: 10,000
+    with pytest.raises(GraphSpecError, match=r"g.yaml:1: b\[100\]: aliases .* expand to more than 10,000 values"):
+        parse_yaml(fan_out(101), "g.yaml")
+
+
+def _nest(depth: int) -> list:
+    return [] if depth == 1 else [_nest(depth - 1)]
 
 
 def test_graphspec_in_code_equals_file(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from agentkit.engine.schema import graph_json_schema
 from agentkit.engine.validate import check_spec
 from agentkit.spec.draw import draw_png, to_mermaid
 from agentkit.spec.loader import load_spec
+from agentkit.spec.output import write_output
 
 graph_app = typer.Typer(help="Check, draw and describe graph files.", no_args_is_help=True)
 console = Console()
@@ -40,11 +41,12 @@ def show_command(
     spec = load_spec(file)
     typer.echo(to_mermaid(spec), nl=False)
     if png is not None:
-        draw_png(spec, png)
+        write_output(png, "--png", lambda path: draw_png(spec, path))
         console.print(f"wrote {png}", highlight=False)
 
 
 @graph_app.command("schema")
+@friendly_errors
 def schema_command(
     out: Annotated[Path | None, typer.Option("--out", help="write to this file instead of stdout")] = None,
 ) -> None:
@@ -53,4 +55,4 @@ def schema_command(
     if out is None:
         typer.echo(text)
     else:
-        out.write_text(text + "\n", encoding="utf-8")
+        write_output(out, "--out", lambda path: path.write_text(text + "\n", encoding="utf-8"))

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from yaml.reader import ReaderError
 
 from agentkit.errors import GraphSpecError, Problem, suggest
+from agentkit.spec.bounds import MAX_FILE_BYTES, BoundedLoader, file_too_large
 from agentkit.spec.models import EDGE_TAGS, GraphSpec
-
-KeyPath = tuple[str | int, ...]
+from agentkit.spec.yaml_data import Expander, KeyPath, format_key
 
 
 @dataclass(frozen=True)
@@ -40,19 +42,17 @@ class SourceMap:
         )
 
 
-def format_key(path: KeyPath) -> str:
-    """`('edges', 2, 'routes')` -> `edges[2].routes`."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
 def parse_yaml(text: str, file: str | None = None) -> tuple[Any, SourceMap]:
-    """Parse YAML into plain data plus a map from key paths to lines."""
-    lines: dict[KeyPath, int] = {}
+    """Parse YAML into plain data plus a map from key paths to lines, within the limits
+    of `agentkit.spec.bounds` (size, depth, values, alias expansion)."""
+    if len(text) > MAX_FILE_BYTES:
+        raise file_too_large(len(text), file)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = BoundedLoader(text, file)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise GraphSpecError([
@@ -63,64 +63,32 @@ def parse_yaml(text: str, file: str | None = None) -> tuple[Any, SourceMap]:
                 hint="fix the YAML syntax at that line (indentation, a missing ':' or quote)",
             )
         ]) from None
-    except yaml.YAMLError as exc:
-        raise GraphSpecError([Problem(message=f"malformed YAML: {exc}", file=file)]) from None
+    except ReaderError as exc:
+        raise GraphSpecError([Problem(
+            message=f"malformed YAML: character #x{_code(exc.character):04x} is not allowed in YAML",
+            file=file, line=text.count("\n", 0, exc.position) + 1,
+            hint='remove it, or write it as an escape such as "\\x07" inside double quotes',
+        )]) from None
     if root is None:
-        return None, SourceMap(file, lines)
-    constructor = yaml.SafeLoader("")
-    problems: list[Problem] = []
-    data = _to_data(root, (), lines, constructor, problems, file)
-    if problems:
-        raise GraphSpecError(problems)
-    return data, SourceMap(file, lines)
+        return None, SourceMap(file, {(): 1})
+    expander = Expander(file)
+    data = expander.data(root, ())
+    if expander.problems:
+        raise GraphSpecError(expander.problems)
+    return data, SourceMap(file, expander.lines)
 
 
-def _to_data(
-    node: yaml.Node,
-    path: KeyPath,
-    lines: dict[KeyPath, int],
-    constructor: yaml.SafeLoader,
-    problems: list[Problem],
-    file: str | None,
-) -> Any:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        constructor.flatten_mapping(node)
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = constructor.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int)):
-                key = str(key)
-            line = key_node.start_mark.line + 1
-            if key in result:
-                problems.append(Problem(
-                    message=f"duplicate key {key!r} (first at line {lines[path + (key,)]})",
-                    key=format_key(path + (key,)), file=file, line=line,
-                    hint="remove one of the two; YAML would silently keep only the last",
-                ))
-                continue
-            lines[path + (key,)] = line
-            result[key] = _to_data(value_node, path + (key,), lines, constructor, problems, file)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _to_data(item, path + (i,), lines, constructor, problems, file)
-            for i, item in enumerate(node.value)
-        ]
-    try:
-        return constructor.construct_object(node, deep=True)
-    except yaml.YAMLError as exc:
-        problems.append(Problem(message=f"bad value: {exc}", key=format_key(path), file=file,
-                                line=node.start_mark.line + 1, hint="quote the value"))
-        return None
+def _code(character: int | str) -> int:
+    return character if isinstance(character, int) else ord(character)
 
 
 def spec_from_data(data: Any, source: SourceMap | None = None) -> GraphSpec:
     """Validate plain data as a GraphSpec; errors carry file, line and key."""
     source = source or SourceMap()
     if not isinstance(data, dict):
+        got = "an empty file" if data is None else type(data).__name__
         raise GraphSpecError([source.problem(
-            (), f"a graph file must be a mapping, got {type(data).__name__}",
+            (), f"a graph file must be a mapping, got {got}",
             hint="start the file with `name: my_graph` and add state, nodes and edges",
         )])
     try:
@@ -140,6 +108,8 @@ def _problems_from(exc: ValidationError, source: SourceMap) -> list[Problem]:
 
 
 def _strip_tags(loc: tuple[Any, ...]) -> KeyPath:
+    if loc[-1:] == ("[key]",):
+        loc = loc[:-1]
     if len(loc) >= 3 and loc[0] == "edges" and loc[2] in EDGE_TAGS:
         return tuple(loc[:2]) + tuple(loc[3:])
     return tuple(loc)
@@ -183,7 +153,11 @@ def load_spec(path: str | Path) -> GraphSpec:
     """Load and validate a graph file (structure only; `validate_spec` checks the rest)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
+            if len(raw) > MAX_FILE_BYTES:
+                raise file_too_large(max(len(raw), os.fstat(stream.fileno()).st_size), str(path))
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise GraphSpecError([Problem(
             message="graph file not found", file=str(path),

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -28,16 +29,28 @@ END = "END"
 ROUTE_CHANNEL = "route"
 
 Reducer = Literal["replace", "append", "add_messages", "merge"]
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
+_NAME_CHAR = re.compile(r"[A-Za-z0-9_\-]")
 
 
 def _check_name(value: str, what: str) -> str:
-    if not _NAME.match(value) or value in (START, END):
-        raise ValueError(
-            f"{what} name {value!r} must start with a letter or '_', contain only letters, "
-            f"digits, '_' or '-', and not be START or END"
-        )
-    return value
+    """Names are ASCII identifiers (they become LangGraph node ids, Mermaid ids and
+    template fields); the message names the first character that breaks the rule."""
+    if _NAME.fullmatch(value) and value not in (START, END):
+        return value
+    rule = (f"{what} name {value!r} must start with an ASCII letter (a-z, A-Z) or '_', contain only "
+            f"ASCII letters, digits, '_' or '-', and not be START or END")
+    bad = next((c for c in value if not _NAME_CHAR.fullmatch(c)), None)
+    if bad is not None:
+        rule += f"; {bad!r} is not allowed"
+    elif value and not _NAME.fullmatch(value):
+        rule += f"; it cannot start with {value[0]!r}"
+    raise ValueError(rule)
+
+
+ChannelName = Annotated[str, AfterValidator(lambda value: _check_name(value, "channel"))]
+ResourceName = Annotated[str, AfterValidator(lambda value: _check_name(value, "resource"))]
+NodeName = Annotated[str, AfterValidator(lambda value: _check_name(value, "node"))]
 
 
 class _Strict(BaseModel):
@@ -172,9 +185,9 @@ class GraphSpec(_Strict):
     description: str | None = None
     input: str | None = Field(None, description="channel that receives the run's input text")
     output: str | None = Field(None, description="channel holding the answer")
-    state: dict[str, ChannelSpec] = Field(min_length=1)
-    resources: dict[str, ResourceSpec] = Field(default_factory=dict)
-    nodes: dict[str, NodeSpec] = Field(min_length=1)
+    state: dict[ChannelName, ChannelSpec] = Field(min_length=1)
+    resources: dict[ResourceName, ResourceSpec] = Field(default_factory=dict)
+    nodes: dict[NodeName, NodeSpec] = Field(min_length=1)
     edges: list[AnyEdge] = Field(min_length=1)
     limits: Limits = Field(default_factory=Limits)
 
@@ -196,13 +209,6 @@ class GraphSpec(_Strict):
     @classmethod
     def _graph_name(cls, value: str) -> str:
         return _check_name(value, "graph")
-
-    @field_validator("nodes", "state", "resources")
-    @classmethod
-    def _names(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name in value:
-            _check_name(name, "a")
-        return value
 
     @property
     def input_channel(self) -> str:
