@@ -117,6 +117,18 @@ def test_failures_go_back_to_the_model_as_tool_messages(agent: Callable[..., Any
     assert result["answer"] == "sorry"
 
 
+def test_a_call_that_did_not_parse_goes_back_to_the_model(agent: Callable[..., Any]) -> None:
+    unparsed = {"name": "add", "args": '{"a": 144.0000000', "id": "u1", "error": "unterminated JSON",
+                "type": "invalid_tool_call"}
+    graph, model = agent(AIMessage("", invalid_tool_calls=[unparsed]),
+                         AIMessage("", tool_calls=[call("add", {"a": 1, "b": 2}, "c1")]), AIMessage("3"))
+    result = graph.invoke({"messages": [HumanMessage("add 1 and 2")]})
+    feedback = model.sent[1][-1]
+    assert isinstance(feedback, ToolMessage) and feedback.status == "error" and feedback.tool_call_id == "u1"
+    assert "did not parse (unterminated JSON)" in feedback.content
+    assert result["answer"] == "3"
+
+
 def test_step_limit_ends_the_loop_with_a_message(agent: Callable[..., Any]) -> None:
     looping = [AIMessage("", tool_calls=[call("add", {"a": 1, "b": 1}, f"c{i}")]) for i in range(2)]
     graph, model = agent(*looping, max_steps=2)

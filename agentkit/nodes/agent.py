@@ -1,6 +1,6 @@
 """Node kind `tool_agent`: model -> tools -> model ... until the model answers in text.
 
-Tool errors, unknown tools, invalid arguments and timeouts go back to the model as
+Tool errors, unknown tools, calls that did not parse, invalid arguments and timeouts go back to the model as
 ToolMessages with status "error"; they never end the run. Every model and tool call is
 a LangChain run, so each one is a span in the trace. With an `answer` template, a single
 successful tool call ends the run: the answer is the template over its arguments and result."""
@@ -12,7 +12,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from string import Formatter
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, InvalidToolCall, ToolCall, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field
@@ -93,7 +93,10 @@ def tool_agent_node(params: ToolAgentParams, ctx: NodeContext) -> NodeFunction:
             reply = (first if step == 0 else later).invoke(system.to_messages(values, history + added), config)
             added.append(reply)
             if not reply.tool_calls:
-                break
+                if not reply.invalid_tool_calls:
+                    break
+                added += [_unparsed(call) for call in reply.invalid_tool_calls]
+                continue
             results = _call_tools(reply.tool_calls, tools, params.tool_timeout, config)
             added += results
             if params.answer is not None and len(results) == 1 and results[0].status != "error":
@@ -137,6 +140,13 @@ def _call_one(call: ToolCall, tools: dict[str, BaseTool], config: RunnableConfig
     if isinstance(result, ToolMessage):
         return result
     return ToolMessage(str(result), tool_call_id=call["id"] or "", name=call["name"])
+
+
+def _unparsed(call: InvalidToolCall) -> ToolMessage:
+    name = call.get("name") or "tool"
+    return ToolMessage(f"your call to {name!r} did not parse ({call.get('error') or call.get('args')}); "
+                       f"call it again with arguments that fit its schema",
+                       tool_call_id=call.get("id") or "", name=name, status="error")
 
 
 def _error(call: ToolCall, message: str) -> ToolMessage:
