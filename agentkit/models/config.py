@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ADAPTER_NAME = r"^[A-Za-z][A-Za-z0-9_-]*$"
+BASE_ADAPTER = "base"
+"""Reserved adapter name: the base model itself."""
 
 
 class ChatModelConfig(BaseModel):
@@ -13,6 +18,8 @@ class ChatModelConfig(BaseModel):
     local: `model` is None (the bundled SmolLM2-135M-Instruct GGUF), a local HF folder,
     a local `.gguf` file or a hub id. openai: `model` is the served model name and
     `base_url` the OpenAI-compatible endpoint (vLLM, Ollama, OpenAI when None).
+    `adapters` (local only): LoRA adapters loaded into the one base model, name -> folder
+    path or the name of an adapter shipped with agentkit; a node picks one per call.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -24,6 +31,24 @@ class ChatModelConfig(BaseModel):
     max_tokens: int = Field(default=256, ge=1)
     temperature: float = Field(default=0.0, ge=0.0)
     quantize: bool = False
+    adapters: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check_adapters(self) -> ChatModelConfig:
+        if not self.adapters:
+            return self
+        if self.provider != "local":
+            raise ValueError("adapters are loaded into a local model; use provider: local, or drop adapters")
+        if self.quantize:
+            raise ValueError("adapters need the unquantized model; set quantize: false, or merge the adapter "
+                             "with `agentkit adapters merge` and quantize the merged model")
+        for name, value in self.adapters.items():
+            if name == BASE_ADAPTER or not re.match(ADAPTER_NAME, name):
+                raise ValueError(f"adapter name {name!r} must be a plain name (letters, digits, _ or -, "
+                                 f"starting with a letter) other than {BASE_ADAPTER!r}")
+            if not value.strip():
+                raise ValueError(f"adapter {name!r}: empty value; give a folder path or a shipped adapter name")
+        return self
 
 
 class EmbeddingsConfig(BaseModel):

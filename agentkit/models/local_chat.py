@@ -21,15 +21,17 @@ from langchain_core.messages import (
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from agentkit.errors import ConfigError
+from agentkit.models.adapter_meta import model_fingerprint, read_meta
+from agentkit.models.adapters import AdapterHost, adapter_folder, adapters_disabled, host_for, shipped_adapters
 from agentkit.models.completion import Completion
-from agentkit.models.config import ChatModelConfig
+from agentkit.models.config import BASE_ADAPTER, ChatModelConfig
 from agentkit.models.context import check_fits, context_window
 from agentkit.models.decoding import generate_tokens
 from agentkit.models.grammar import Grammar, grammar_engine
-from agentkit.models.loading import LoadedModel, shared_model
+from agentkit.models.loading import LoadedModel, resolve_source, shared_model
 from agentkit.models.prompting import render_prompt
 from agentkit.models.scoring import continuation_log_likelihoods
 from agentkit.models.structured import structured_output
@@ -50,6 +52,7 @@ class CallOptions(BaseModel):
     parallel_tool_calls: bool = True
     strict: bool = True
     response_format: dict[str, Any] | None = None
+    adapter: str | None = None
 
 
 class LocalChatModel(BaseChatModel):
@@ -60,16 +63,28 @@ class LocalChatModel(BaseChatModel):
     loaded model. Per call, `max_tokens` and `temperature` may be overridden as kwargs.
     Tool calling (`bind_tools`) and structured output (`with_structured_output`) use
     grammar-constrained decoding, so calls and JSON always validate.
+
+    `adapters` (name -> folder or shipped adapter name) are LoRA adapters loaded once into
+    the shared base model; `with_adapter(name)` or the call option `adapter=name` (e.g.
+    `model.bind(adapter="polite")`) picks the one that answers, None or "base" the base.
     """
 
     model: str | None = None
     max_tokens: int = Field(default=256, ge=1)
     temperature: float = Field(default=0.0, ge=0.0)
     quantize: bool = False
+    adapters: dict[str, str] = Field(default_factory=dict)
+    adapter: str | None = None
+    _peft_names: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _load(self) -> LocalChatModel:
-        shared_model(self.model, self.quantize)
+        loaded = shared_model(self.model, self.quantize)
+        if self.adapters:
+            ChatModelConfig(model=self.model, quantize=self.quantize, adapters=self.adapters)
+            host = host_for(loaded, self.model)
+            self._peft_names = {name: host.load(adapter_folder(value)) for name, value in self.adapters.items()}
+        self._peft_name(self.adapter)
         return self
 
     @classmethod
@@ -89,7 +104,52 @@ class LocalChatModel(BaseChatModel):
             max_tokens=config.max_tokens,
             temperature=config.temperature,
             quantize=config.quantize,
+            adapters=config.adapters,
         )
+
+    def with_adapter(self, name: str | None) -> LocalChatModel:
+        """This model answering with adapter `name` (None or "base": the base model)."""
+        self._peft_name(name)
+        return self.model_copy(update={"adapter": name})
+
+    def with_adapter_if_fits(self, name: str) -> LocalChatModel:
+        """With adapter `name` if this model declares it, else with the shipped adapter of
+        that name when it was trained on this base model, else this model unchanged."""
+        if name in self.adapters:
+            return self.with_adapter(name)
+        folder = shipped_adapters().get(name)
+        if folder is None or self.quantize:
+            return self
+        if read_meta(folder).base_model_sha256 != model_fingerprint(resolve_source(self.model)):
+            return self
+        return type(self)(model=self.model, max_tokens=self.max_tokens, temperature=self.temperature,
+                          adapters={**self.adapters, name: name}, adapter=name)
+
+    def _peft_name(self, name: str | None) -> str | None:
+        """The peft name of adapter `name` (None: the base); a clear error for unknown names."""
+        if name is None or name == BASE_ADAPTER:
+            return None
+        if name not in self.adapters:
+            known = ", ".join(self.adapters) or "none"
+            raise ConfigError(f"chat model has no adapter {name!r} (adapters: {known}); declare it under the "
+                              f"chat_model's `adapters:` or pick another")
+        return self._peft_names[name]
+
+    @property
+    def host(self) -> AdapterHost:
+        """The shared model's adapter host (loads, switches and locks adapters)."""
+        return host_for(self.loaded, self.model)
+
+    def _answering(self, options: CallOptions, run_manager: CallbackManagerForLLMRun | None) -> str:
+        """The adapter that answers this call ("base": none), recorded on the LLM span."""
+        name = options.adapter or self.adapter
+        if adapters_disabled() or self._peft_name(name) is None:
+            name = BASE_ADAPTER
+        if run_manager is not None:
+            from agentkit.observability.attributes import set_run_span_attributes
+
+            set_run_span_attributes(run_manager.run_id, {"llm.adapter": name})
+        return name
 
     @property
     def loaded(self) -> LoadedModel:
@@ -107,6 +167,7 @@ class LocalChatModel(BaseChatModel):
             "max_tokens": self.max_tokens,
             "temperature": self.temperature,
             "quantize": self.quantize,
+            "adapter": self.adapter or BASE_ADAPTER,
         }
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
@@ -196,19 +257,20 @@ class LocalChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         options = self._options(**kwargs)
         if options.tools is not None:  # a tool reply is parsed whole: one chunk
-            reply = self._tool_reply(messages, stop, options)
+            reply = self._tool_reply(messages, stop, options, run_manager)
             yield ChatGenerationChunk(message=AIMessageChunk(**_chunk_fields(reply)))
             return
+        adapter = self._answering(options, run_manager)
         prompt = self._fit(self.prompt_ids(messages), options.max_tokens)
         completion = self._completion(stop, options)
-        for text in self._decode(prompt, completion, options, self._response_grammar(options)):
+        for text in self._decode(prompt, completion, options, self._response_grammar(options), adapter):
             yield ChatGenerationChunk(message=AIMessageChunk(content=text))
         yield ChatGenerationChunk(
             message=AIMessageChunk(
                 content="",
                 chunk_position="last",
                 usage_metadata=_usage(len(prompt), completion),
-                response_metadata=self._response_metadata(completion),
+                response_metadata=self._response_metadata(completion, adapter),
             )
         )
 
@@ -221,13 +283,18 @@ class LocalChatModel(BaseChatModel):
     ) -> ChatResult:
         options = self._options(**kwargs)
         if options.tools is not None:  # direct, so invalid calls stay exactly as parsed
-            reply = self._tool_reply(messages, stop, options)
+            reply = self._tool_reply(messages, stop, options, run_manager)
             return ChatResult(generations=[ChatGeneration(message=reply)])
         return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
 
     def _tool_reply(
-        self, messages: list[BaseMessage], stop: list[str] | None, options: CallOptions
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        options: CallOptions,
+        run_manager: CallbackManagerForLLMRun | None,
     ) -> AIMessage:
+        adapter = self._answering(options, run_manager)
         binding = ToolBinding.create(
             options.tools or [], options.tool_choice, options.parallel_tool_calls, options.strict
         )
@@ -237,12 +304,12 @@ class LocalChatModel(BaseChatModel):
             binding.grammar(grammar_engine(self.loaded), call_format) if binding.strict else None
         )
         completion = self._completion(stop, options)
-        for _ in self._decode(prompt, completion, options, grammar):
+        for _ in self._decode(prompt, completion, options, grammar, adapter):
             pass
         return AIMessage(
             **binding.parse(completion.text, call_format).model_dump(),
             usage_metadata=_usage(len(prompt), completion),
-            response_metadata=self._response_metadata(completion),
+            response_metadata=self._response_metadata(completion, adapter),
         )
 
     def _response_grammar(self, options: CallOptions) -> Grammar | None:
@@ -260,19 +327,32 @@ class LocalChatModel(BaseChatModel):
         completion: Completion,
         options: CallOptions,
         grammar: Grammar | None,
+        adapter: str,
     ) -> Iterator[str]:
-        """Generate into `completion`, yielding the text that became final."""
+        """Generate into `completion` with `adapter` answering, yielding the text that
+        became final."""
         loaded = self.loaded
         constraint = None if grammar is None else grammar_engine(loaded).mask([grammar])
         steps = generate_tokens(
             loaded, [prompt], options.max_tokens, options.temperature, constraint
         )
-        for (token,) in steps:
+        for (token,) in self._steps(steps, adapter):
             text = completion.add(token)
             if text:
                 yield text
             if completion.finished:
                 break
+
+    def _steps(self, steps: Iterator[list[int]], adapter: str) -> Iterator[list[int]]:
+        """`steps`, each forward pass run with `adapter` active under the host's lock (the
+        lock is not held between steps, so interleaved calls stay correct)."""
+        host, peft_name = self.host, self._peft_name(adapter)
+        while True:
+            with host.use(peft_name):
+                tokens = next(steps, None)
+            if tokens is None:
+                return
+            yield tokens
 
     def _tokenize(self, text: str) -> list[int]:
         return self.loaded.tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -285,12 +365,15 @@ class LocalChatModel(BaseChatModel):
         max_tokens: int | None = None,
         temperature: float | None = None,
         response_format: dict[str, Any] | None = None,
+        adapter: str | None = None,
     ) -> list[AIMessage]:
         """Generate for many prompts at once (one left-padded batch), one reply each;
         with `response_format` (a JSON Schema) every reply is JSON matching it."""
         options = self._options(
-            max_tokens=max_tokens, temperature=temperature, response_format=response_format
+            max_tokens=max_tokens, temperature=temperature, response_format=response_format,
+            adapter=adapter,
         )
+        answering = self._answering(options, None)
         loaded = self.loaded
         prompts = [
             self._fit(self.prompt_ids(self._convert_input(i).to_messages()), options.max_tokens)
@@ -304,7 +387,7 @@ class LocalChatModel(BaseChatModel):
         steps = generate_tokens(
             loaded, prompts, options.max_tokens, options.temperature, constraint
         )
-        for tokens in steps:
+        for tokens in self._steps(steps, answering):
             for completion, token in zip(completions, tokens, strict=True):
                 if not completion.finished:
                     completion.add(token)
@@ -314,7 +397,7 @@ class LocalChatModel(BaseChatModel):
             AIMessage(
                 content=c.text,
                 usage_metadata=_usage(len(p), c),
-                response_metadata=self._response_metadata(c),
+                response_metadata=self._response_metadata(c, answering),
             )
             for p, c in zip(prompts, completions, strict=True)
         ]
@@ -324,7 +407,9 @@ class LocalChatModel(BaseChatModel):
         prompt = self.prompt_ids(self._convert_input(messages).to_messages())
         longest = max((self.get_num_tokens(option) for option in options), default=0)
         self._fit(prompt, longest + 1)
-        return continuation_log_likelihoods(self.loaded, prompt, options)
+        answering = self._answering(CallOptions(max_tokens=1, temperature=0.0), None)
+        with self.host.use(self._peft_name(answering)):
+            return continuation_log_likelihoods(self.loaded, prompt, options)
 
     def choose(self, messages: LanguageModelInput, options: Sequence[str]) -> str:
         """The option the model finds most likely as the assistant's reply."""
@@ -346,8 +431,8 @@ class LocalChatModel(BaseChatModel):
         except ValidationError as exc:
             raise ValueError(f"LocalChatModel call options: {exc}") from exc
 
-    def _response_metadata(self, completion: Completion) -> dict[str, Any]:
-        return {"model_name": self.loaded.name, "finish_reason": completion.finish_reason}
+    def _response_metadata(self, completion: Completion, adapter: str) -> dict[str, Any]:
+        return {"model_name": self.loaded.name, "adapter": adapter, "finish_reason": completion.finish_reason}
 
 
 def _usage(prompt_tokens: int, completion: Completion) -> UsageMetadata:

@@ -22,9 +22,12 @@ from agentkit.engine.refs import Channel, Resource, ToolName
 from agentkit.engine.registry import NodeFunction, node_kind
 from agentkit.engine.state import channels_of
 from agentkit.nodes.common import template_problems
+from agentkit.nodes.models import adapter_problems, with_adapter
 from agentkit.prompts import Prompt
 from agentkit.text import template_fields, text_of
 
+AUTO = "auto"
+TOOL_ADAPTER = "tool_calls"
 DEFAULT_SYSTEM = (
     "You are a helpful assistant. When a question needs live data or a computation, call a tool; "
     "otherwise answer directly and briefly."
@@ -38,6 +41,9 @@ class ToolAgentParams(BaseModel):
 
     llm: Resource("chat_model") = Field(description="chat model resource (must support bind_tools)")
     tools: list[ToolName] = Field(min_length=1, description="tools the model may call")
+    adapter: str | None = Field(AUTO, description=f"adapter of the chat model that calls tools; {AUTO}: the "
+                                f"model's or the shipped {TOOL_ADAPTER!r} adapter when present and built for "
+                                f"this base, else the base; null or base: the base")
     messages: Channel = Field(description="conversation channel (type messages); the agent appends to it")
     system: str | None = Field(DEFAULT_SYSTEM, description="system message template, {channel} placeholders")
     template: str | None = Field(None, description="user message template, {channel} placeholders, added to "
@@ -51,6 +57,7 @@ class ToolAgentParams(BaseModel):
 
 
 def _check(params: ToolAgentParams, ctx: CheckContext) -> Any:
+    yield from adapter_problems(params.llm, params.adapter, ctx, extra=[AUTO])
     channels = channels_of(ctx.spec)
     if params.messages in channels and channels[params.messages].type != "messages":
         yield ("messages",), f"channel {params.messages!r} must have type messages", "declare it as `messages`"
@@ -77,7 +84,7 @@ def _answer_problems(params: ToolAgentParams, ctx: CheckContext) -> Any:
 def tool_agent_node(params: ToolAgentParams, ctx: NodeContext) -> NodeFunction:
     """Let the model call tools in a loop, feeding results back, until it answers."""
     tools = {name: ctx.tools[name] for name in params.tools}
-    model = ctx.resource(params.llm)
+    model = _tool_model(ctx.resource(params.llm), params.adapter)
     first = model.bind_tools(list(tools.values()), tool_choice=params.tool_choice)
     later = model.bind_tools(list(tools.values()), tool_choice="auto")
     system = Prompt(name=ctx.node, system=params.system)
@@ -111,6 +118,14 @@ def tool_agent_node(params: ToolAgentParams, ctx: NodeContext) -> NodeFunction:
         return update
 
     return run
+
+
+def _tool_model(model: Any, adapter: str | None) -> Any:
+    """The model with the chosen adapter; `auto` takes the `tool_calls` adapter when it fits."""
+    if adapter != AUTO:
+        return with_adapter(model, adapter)
+    pick = getattr(model, "with_adapter_if_fits", None)
+    return model if pick is None else pick(TOOL_ADAPTER)
 
 
 def _call_tools(calls: list[ToolCall], tools: dict[str, BaseTool], timeout: float,

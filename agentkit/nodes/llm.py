@@ -14,6 +14,7 @@ from agentkit.engine.state import channels_of
 from agentkit.errors import AgentkitError
 from agentkit.models.context import HistoryPolicy, token_counter, trim_history
 from agentkit.nodes.common import template_problems
+from agentkit.nodes.models import adapter_problems, with_adapter
 from agentkit.prompts import Prompt, PromptStore
 from agentkit.text import text_of
 
@@ -24,6 +25,7 @@ class LLMParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     llm: Resource("chat_model") = Field(description="chat model resource")
+    adapter: str | None = Field(None, description="adapter of the chat model that answers (none: the base)")
     prompt: str | None = Field(None, description="versioned prompt: NAME or NAME@VERSION (prompts/NAME.yaml)")
     system: str | None = Field(None, description="inline system message template, {channel} placeholders")
     template: str | None = Field(None, description="inline user message template, {channel} placeholders")
@@ -41,6 +43,7 @@ def _prompt_of(params: LLMParams, workspace: Any, node: str) -> Prompt:
 
 
 def _check(params: LLMParams, ctx: CheckContext) -> Any:
+    yield from adapter_problems(params.llm, params.adapter, ctx)
     if params.prompt is not None and (params.system or params.template):
         yield ("prompt",), "give either a versioned `prompt:` or inline `system:`/`template:`, not both", \
             "move the inline text into the prompt file"
@@ -72,7 +75,7 @@ def llm_node(params: LLMParams, ctx: NodeContext) -> NodeFunction:
     from agentkit.observability.attributes import span_attributes
 
     prompt = _prompt_of(params, ctx.workspace, ctx.node)
-    model = ctx.resource(params.llm)
+    model = with_adapter(ctx.resource(params.llm), params.adapter)
     count = token_counter(model)
     if prompt.output_schema is not None:
         model = model.with_structured_output(prompt.output_schema)

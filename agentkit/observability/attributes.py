@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
 from openinference.instrumentation import using_attributes
 from openinference.instrumentation.langchain import LangChainInstrumentor, get_current_span
@@ -43,6 +44,19 @@ def set_current_span_attributes(attributes: Mapping[str, AttributeValue]) -> boo
     if not LangChainInstrumentor().is_instrumented_by_opentelemetry:
         return False  # get_current_span() would print a hint to stdout
     span = get_current_span()
+    if span is None or not span.is_recording():
+        return False
+    span.set_attributes(dict(attributes))
+    return True
+
+
+def set_run_span_attributes(run_id: UUID, attributes: Mapping[str, AttributeValue]) -> bool:
+    """Set attributes on the span of the LangChain run `run_id` (e.g. a chat model's own
+    run, from inside `_generate`). False when tracing is off or the run has no span."""
+    instrumentor = LangChainInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        return False
+    span = instrumentor.get_span(run_id)
     if span is None or not span.is_recording():
         return False
     span.set_attributes(dict(attributes))
