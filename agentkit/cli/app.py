@@ -7,6 +7,7 @@ import typer
 from agentkit.cli.ask import ask_command
 from agentkit.cli.eval import eval_app
 from agentkit.cli.eval_groundedness import groundedness_command
+from agentkit.cli.finetune import finetune_app
 from agentkit.cli.generate import generate_command
 from agentkit.cli.graph import graph_app
 from agentkit.cli.index import index_command
@@ -34,6 +35,7 @@ app.add_typer(prompts_app, name="prompts")
 eval_app.command("groundedness")(groundedness_command)
 app.add_typer(eval_app, name="eval")
 app.command("optimize")(optimize_command)
+app.add_typer(finetune_app, name="finetune")
 
 
 def main() -> None:
