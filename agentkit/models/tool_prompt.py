@@ -100,23 +100,30 @@ def render_tool_prompt(
     return _few_shot(tokenizer, messages, binding), JSON_LINES
 
 
-def _few_shot(
-    tokenizer: PreTrainedTokenizerBase, messages: Sequence[BaseMessage], binding: ToolBinding
-) -> str:
+def few_shot_turns(messages: Sequence[BaseMessage], binding: ToolBinding) -> list[dict[str, str]]:
+    """The turns of agentkit's few-shot tool prompt: one system turn (the messages' system
+    text, then the tools), the example exchanges, then the conversation (training data
+    for the tool-calling adapter is built from these turns)."""
     leading = 0
     while leading < len(messages) and messages[leading].type == "system":
         leading += 1
     system = [message_text(m) for m in messages[:leading]] + [_tools_text(binding)]
     examples = _EXAMPLES + (_PARALLEL_EXAMPLE if binding.parallel_tool_calls else [])
     conversation = safe_turns(messages[leading:]) if leading < len(messages) else []
-    turns = [{"role": "system", "content": "\n\n".join(system)}, *examples, *conversation]
+    return [{"role": "system", "content": "\n\n".join(system)}, *examples, *conversation]
+
+
+def _few_shot(
+    tokenizer: PreTrainedTokenizerBase, messages: Sequence[BaseMessage], binding: ToolBinding
+) -> str:
+    turns = few_shot_turns(messages, binding)
     continue_last = continues_last(messages)
     try:
         return apply_template(tokenizer, turns, continue_last)
     except (TemplateError, ValueError, TypeError):
         # A template without a system role: the system text opens the first user turn.
         first = {"role": "user", "content": f"Instructions: {turns[0]['content']}"}
-        first["content"] += "\n\n" + examples[0]["content"]
+        first["content"] += "\n\n" + _EXAMPLES[0]["content"]
         return apply_template(tokenizer, [first, *turns[2:]], continue_last)
 
 
