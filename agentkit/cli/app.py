@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from agentkit.cli.adapters import adapters_app
 from agentkit.cli.ask import ask_command
 from agentkit.cli.eval import eval_app
 from agentkit.cli.eval_groundedness import groundedness_command
@@ -36,6 +37,7 @@ eval_app.command("groundedness")(groundedness_command)
 app.add_typer(eval_app, name="eval")
 app.command("optimize")(optimize_command)
 app.add_typer(finetune_app, name="finetune")
+app.add_typer(adapters_app, name="adapters")
 
 
 def main() -> None:

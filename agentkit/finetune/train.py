@@ -192,7 +192,7 @@ def _publish(config: FinetuneConfig, base: Base, data: Dataset, trainer: Any, ou
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
-        trainer.model.save_pretrained(str(staging))
+        trainer.model.save_pretrained(str(staging), selected_adapters=["default"])
         meta = AdapterMeta(
             name=config.name, method=config.method or "sft", base_model=base.label,
             base_model_sha256=base.sha256, training=config.model_dump(mode="json"),
