@@ -23,10 +23,19 @@ def ask_command(
     show_calls: Annotated[bool, typer.Option("--show-calls", help="print each tool call and its result")] = False,
     graph: Annotated[Path | None, typer.Option("--graph", help="agent graph (default graphs/tool_agent.yaml)")] = None,
     trace: Annotated[bool, typer.Option("--trace/--no-trace", help="export spans to Phoenix")] = True,
+    no_adapter: Annotated[bool, typer.Option("--no-adapter", help="answer with the base model, no adapter "
+                                             "(by default the shipped tool_calls adapter when present)")] = False,
 ) -> None:
     """Ask the tool agent; the answer is built from the data its tools returned."""
     path = graph or find_workspace() / "graphs" / "tool_agent.yaml"
-    result = run_graph(path, read_input(question, "QUESTION"), trace=trace)
+    text = read_input(question, "QUESTION")
+    if no_adapter:
+        from agentkit.models.adapters import base_only  # here: importing the CLI does not load torch
+
+        with base_only():
+            result = run_graph(path, text, trace=trace)
+    else:
+        result = run_graph(path, text, trace=trace)
     messages = result.state.get("messages") or []
     start = max((i for i, m in enumerate(messages) if m.type == "human"), default=0)
     turn = messages[start:]
