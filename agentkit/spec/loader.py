@@ -69,6 +69,8 @@ def parse_yaml(text: str, file: str | None = None) -> tuple[Any, SourceMap]:
             file=file, line=text.count("\n", 0, exc.position) + 1,
             hint='remove it, or write it as an escape such as "\\x07" inside double quotes',
         )]) from None
+    except yaml.YAMLError as exc:
+        raise GraphSpecError([Problem(message=f"malformed YAML: {exc}", file=file)]) from None
     if root is None:
         return None, SourceMap(file, {(): 1})
     expander = Expander(file)
