@@ -54,12 +54,13 @@ def run_finetune(config: FinetuneConfig, *, resume: bool = False, overwrite: boo
     """Train an adapter as `config` says; `trace_project` None disables Phoenix tracing."""
     observer = observer or SilentObserver()
     output = config.output_dir()
-    start_from = _prepare_output(output, resume, overwrite)
+    start_from = _check_output(output, resume, overwrite)
     data = load_data(config, config.method or "sft")
     for bad in data.bad:
         observer.log(f"skipped {bad}")
     base = load_base(config)
     check_target_modules(base.model, config.lora.target_modules, f"{config.source}: lora.target_modules")
+    _make_output(output, overwrite and not resume)
     settings = config.model_dump(mode="json")
     interrupt = InterruptCallback()
     started = time.perf_counter()
@@ -87,7 +88,8 @@ def run_finetune(config: FinetuneConfig, *, resume: bool = False, overwrite: boo
     return result
 
 
-def _prepare_output(output: Path, resume: bool, overwrite: bool) -> Path | None:
+def _check_output(output: Path, resume: bool, overwrite: bool) -> Path | None:
+    """The checkpoint to resume from; refuses to replace earlier work unless told to."""
     checkpoint = latest_checkpoint(output)
     if resume:
         if checkpoint is None:
@@ -101,6 +103,10 @@ def _prepare_output(output: Path, resume: bool, overwrite: bool) -> Path | None:
                           f"to replace it, or --output to write elsewhere")
     if output.exists() and not output.is_dir():
         raise ConfigError(f"output {output} is a file; give a folder path with --output")
+    return None
+
+
+def _make_output(output: Path, overwrite: bool) -> None:
     if overwrite:
         shutil.rmtree(checkpoint_root(output), ignore_errors=True)
         for name in ADAPTER_FILES:
@@ -109,7 +115,6 @@ def _prepare_output(output: Path, resume: bool, overwrite: bool) -> Path | None:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot create the output folder {output}: {exc.strerror or exc}") from None
-    return None
 
 
 def _maybe_traced(project: str | None, name: str, settings: dict[str, Any]) -> Any:
