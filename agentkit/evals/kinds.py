@@ -73,8 +73,10 @@ def eval_kind(name: str) -> EvalKind:
         from agentkit.evals.retrieval.suite import KIND
     elif name == "groundedness":
         from agentkit.evals.groundedness_suite import KIND
+    elif name == "tone":
+        from agentkit.evals.tone_suite import KIND
     else:
         from agentkit.errors import ConfigError
 
-        raise ConfigError(f"unknown eval kind {name!r}; use bfcl, retrieval or groundedness")
+        raise ConfigError(f"unknown eval kind {name!r}; use bfcl, retrieval, groundedness or tone")
     return KIND

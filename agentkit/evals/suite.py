@@ -12,8 +12,8 @@ from agentkit.errors import ConfigError, GraphSpecError, Problem, suggest
 from agentkit.evals.results import Threshold
 from agentkit.spec.loader import KeyPath, SourceMap, format_key, parse_yaml
 
-Kind = Literal["bfcl", "retrieval", "groundedness"]
-KINDS: tuple[str, ...] = ("bfcl", "retrieval", "groundedness")
+Kind = Literal["bfcl", "retrieval", "groundedness", "tone"]
+KINDS: tuple[str, ...] = ("bfcl", "retrieval", "groundedness", "tone")
 
 
 class MetricRule(BaseModel):

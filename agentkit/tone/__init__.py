@@ -5,6 +5,6 @@ A lower layer: it uses `agentkit.models` only. Torch and the models load on firs
 """
 
 from agentkit.tone.data import ToneItem, in_heldout, load_pairs
-from agentkit.tone.scoring import ToneScorer, ToneScores
+from agentkit.tone.scoring import ToneScorer, ToneScores, mean_scores
 
-__all__ = ["ToneItem", "ToneScorer", "ToneScores", "in_heldout", "load_pairs"]
+__all__ = ["ToneItem", "ToneScorer", "ToneScores", "in_heldout", "load_pairs", "mean_scores"]

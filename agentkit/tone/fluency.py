@@ -1,7 +1,8 @@
 """Fluency from the base model: the mean negative log-likelihood per token of a text as
 the assistant's whole reply to a fixed request (end of turn included), mapped to [0, 1]
 by the shipped fluency head (a logistic fit of human rewrites vs their word-shuffled
-copies; see docs/tone.md)."""
+copies; see docs/tone.md). Scored with the base weights even when adapters are loaded
+into the shared model (the adapter host's lock keeps them off)."""
 
 from __future__ import annotations
 
@@ -14,21 +15,19 @@ BATCH = 16
 
 
 def mean_nll(texts: Sequence[str], model: str | None = None) -> np.ndarray:
-    """Mean NLL per token of each text under the local model `model` (None: the bundled
-    base model), batched."""
+    """Mean NLL per token of each text under the local base model `model` (None: the
+    bundled SmolLM2), in batches."""
     from langchain_core.messages import HumanMessage
 
-    from agentkit.models.loading import shared_model
-    from agentkit.models.prompting import render_prompt
-    from agentkit.models.scoring import continuation_log_likelihoods, option_ids
+    from agentkit.models import ChatModelConfig, get_chat_model
+    from agentkit.models.scoring import option_ids
 
-    loaded = shared_model(model)
-    prompt = loaded.tokenizer(render_prompt(loaded.tokenizer, [HumanMessage(REQUEST)]),
-                              add_special_tokens=False)["input_ids"]
+    chat = get_chat_model(ChatModelConfig(model=model, max_tokens=1))
+    request = [HumanMessage(REQUEST)]
     values: list[float] = []
     for start in range(0, len(texts), BATCH):
         chunk = [t.strip() or " " for t in texts[start:start + BATCH]]
-        sums = continuation_log_likelihoods(loaded, prompt, chunk)
-        lengths = [len(ids) for ids in option_ids(loaded, chunk)]
+        sums = chat.score_options(request, chunk)
+        lengths = [len(ids) for ids in option_ids(chat.loaded, chunk)]
         values += [-s / n for s, n in zip(sums, lengths, strict=True)]
     return np.asarray(values)
