@@ -89,7 +89,7 @@ def test_old_versions_stay_retrievable_by_hash_and_label(store: PromptStore) -> 
 
 def test_bad_prompt_files_get_clear_errors(store: PromptStore) -> None:
     (store.folder / "broken.yaml").write_text("template: [unclosed\n")
-    with pytest.raises(ConfigError, match=r"broken.yaml: malformed YAML"):
+    with pytest.raises(ConfigError, match=r"broken.yaml:\d+: malformed YAML"):
         store.current("broken")
     (store.folder / "odd.yaml").write_text("template: hi\ntemprature: 3\n")
     with pytest.raises(ConfigError, match=r"odd.yaml: invalid prompt: temprature: Extra inputs"):

@@ -129,11 +129,8 @@ def latency_svg(result: EvalResult) -> str:
 
 
 def _figure(**kwargs: Any) -> Any:
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise ConfigError("--html needs matplotlib; install it with `pip install matplotlib` "
-                          "(or agentkit's dev extra)") from None
+    from matplotlib.figure import Figure  # imported on first plot: it is slow to import
+
     return Figure(layout="constrained", **kwargs)
 
 

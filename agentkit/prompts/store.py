@@ -17,8 +17,10 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from agentkit.errors import ConfigError, suggest
+from agentkit.errors import ConfigError, GraphSpecError, suggest
 from agentkit.prompts.models import NAME_PATTERN, Prompt
+from agentkit.spec.bounds import MAX_FILE_BYTES
+from agentkit.spec.loader import parse_yaml
 
 HISTORY = ".history"
 
@@ -111,10 +113,17 @@ class PromptStore:
 
 
 def _read(path: Path) -> Prompt:
+    """A prompt file, read within the graph files' limits (size, nesting, aliases)."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ConfigError(f"{path}: a prompt file may hold at most {MAX_FILE_BYTES:,} bytes; "
+                          f"keep examples and data in separate files")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: malformed YAML: {exc}") from None
+        data, _ = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    except GraphSpecError as exc:
+        problem = exc.problems[0]
+        where = f"{path}:{problem.line}" if problem.line else str(path)
+        hint = f"\n    fix: {problem.hint}" if problem.hint else ""
+        raise ConfigError(f"{where}: malformed YAML: {problem.message}{hint}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a prompt file must be a mapping with at least `template:`")
     data.setdefault("name", path.stem)

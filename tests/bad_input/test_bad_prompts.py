@@ -113,3 +113,23 @@ def test_push_fails_clearly_and_writes_nothing(case: str, outside: Path, workspa
 def test_push_with_no_prompts_says_so(workspace: Path) -> None:
     assert_clear_failure(run_cli("prompts", "push", "--phoenix-url", _free_url()), 1, "no prompts to push",
                          "has no NAME.yaml files")
+
+
+HOSTILE_FILES = {
+    "alias bomb": ("a: &a [x, x, x, x, x, x, x, x, x]\n"
+                   + "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n"
+                             for p, c in zip("abcdefg", "bcdefgh"))
+                   + "template: '{x}'\n", "values from aliases"),
+    "nested 1,000 deep": ("template: " + "[" * 1000 + "]" * 1000 + "\n", "nested more than 50 levels"),
+    "over 1 MiB": ("template: '" + "x" * (1 << 20) + "'\n", "at most 1,048,576 bytes"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_FILES, ids=list(HOSTILE_FILES))
+def test_a_hostile_prompt_file_is_a_clear_error(case: str, workspace: Path) -> None:
+    text, fragment = HOSTILE_FILES[case]
+    (workspace / "prompts").mkdir()
+    (workspace / "prompts" / "bomb.yaml").write_text(text)
+    before = tree_digest(workspace)
+    assert_clear_failure(run_cli("prompts", "show", "bomb"), 1, "bomb.yaml", fragment)
+    assert tree_digest(workspace) == before
