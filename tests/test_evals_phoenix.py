@@ -115,7 +115,7 @@ CORPUS = [("d1", "Graph runs store checkpoints in SQLite under the workspace sta
 QUERIES = [("q1", "Where are checkpoints stored?", "d1"), ("q2", "Where do prompt files live?", "d3")]
 
 
-def test_eval_run_phoenix_uploads_the_run_and_keeps_the_file_when_phoenix_is_down(
+def test_eval_run_phoenix_checks_phoenix_first_and_uploads_the_run(
     phoenix_server: str, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = workspace / "data"
@@ -132,7 +132,7 @@ def test_eval_run_phoenix_uploads_the_run_and_keeps_the_file_when_phoenix_is_dow
     monkeypatch.setenv("PHOENIX_COLLECTOR_ENDPOINT", f"http://127.0.0.1:{free_ports(1)[0]}")
     down = runner.invoke(app, ["eval", "run", "tiny.yaml", "--json", "down.json", "--phoenix"])
     assert down.exit_code == 1 and "error: cannot reach Phoenix" in down.output, down.output
-    assert len(EvalResult.load(workspace / "down.json").items) == 4
+    assert not (workspace / "down.json").exists()  # refused before the run, nothing spent
 
     monkeypatch.setenv("PHOENIX_COLLECTOR_ENDPOINT", phoenix_server)
     up = runner.invoke(app, ["eval", "run", "tiny.yaml", "--json", "up.json", "--phoenix"])

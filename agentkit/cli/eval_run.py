@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +14,6 @@ from rich.progress import (
 )
 
 from agentkit.cli.errors import friendly_errors
-from agentkit.errors import ConfigError
 from agentkit.evals.results import EvalResult
 from agentkit.evals.suite import Suite
 
@@ -75,7 +72,9 @@ def report_and_gate(
         write_html([*(earlier or []), *([reference] if reference else []), result], html_out)
         console.print(f"wrote {html_out}", highlight=False)
     if phoenix:
-        console.print(f"Phoenix: {phoenix_upload()(result)}", highlight=False, soft_wrap=True)
+        from agentkit.evals.phoenix import upload
+
+        console.print(f"Phoenix: {upload(result)}", highlight=False, soft_wrap=True)
     verdict = judge(result, suite, reference)
     if reference is not None and verdict.changes:
         kept = sum(c.status != "regressed" for c in verdict.changes)
@@ -88,18 +87,6 @@ def report_and_gate(
         console.print(f"gate failed on {len(failing)} metric(s): {', '.join(failing)}",
                       highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_GATE)
-
-
-def phoenix_upload() -> Callable[[EvalResult], object]:
-    """`--phoenix`: agentkit.evals.phoenix.upload, which sends the items as a Phoenix
-    dataset and the run as an experiment (imported only when asked: the client is slow
-    to import). Checked before the run, so a missing upload costs no eval time."""
-    if importlib.util.find_spec("agentkit.evals.phoenix") is None:
-        raise ConfigError("--phoenix: this agentkit has no Phoenix upload "
-                          "(agentkit.evals.phoenix)\n    fix: leave out --phoenix")
-    from agentkit.evals.phoenix import upload
-
-    return upload
 
 
 @friendly_errors
@@ -127,8 +114,10 @@ def run_command(
     suite, source = load_suite(suite_file)
     check_suite(suite, source)
     reference = load_result(baseline) if baseline is not None else None
-    if phoenix:
-        phoenix_upload()
+    if phoenix:  # before the run: an unreachable Phoenix costs no eval time
+        from agentkit.observability.client import connect
+
+        connect()
     with RichProgress() as progress:
         result = run_suite(suite, source, data=data, limit=limit, progress=progress)
     report_and_gate(result, suite, json_out=json_out, html_out=html_out, reference=reference,
