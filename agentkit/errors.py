@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from difflib import get_close_matches
+from pathlib import Path
 from typing import Iterable
 
 
@@ -75,3 +76,12 @@ def suggest(name: str, known: Iterable[str]) -> str:
     if not known:
         return "none are defined"
     return "known: " + ", ".join(known)
+
+
+def read_text(path: Path, what: str, fix: str) -> str:
+    """The UTF-8 text of `path`, or a ConfigError: `cannot read WHAT PATH: why` and the fix."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(f"cannot read {what} {path}: {why}\n    fix: {fix}") from None

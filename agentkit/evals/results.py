@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from agentkit.errors import ConfigError
+from agentkit.errors import ConfigError, read_text
 
 FORMAT = "agentkit.eval/1"
 Direction = Literal["higher", "lower"]
@@ -104,12 +104,7 @@ class EvalResult(BaseModel):
     @classmethod
     def load(cls, path: Path) -> EvalResult:
         """Read a result written by `save` (clear error if it is not one)."""
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            why = getattr(exc, "strerror", None) or str(exc)
-            raise ConfigError(f"cannot read result file {path}: {why}\n"
-                              "    fix: pass a file written by `agentkit eval ... --json`") from None
+        text = read_text(path, "result file", "pass a file written by `agentkit eval ... --json`")
         try:
             return cls.model_validate_json(text)
         except ValidationError as exc:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agentkit.errors import ConfigError, GraphSpecError, Problem, suggest
+from agentkit.errors import ConfigError, GraphSpecError, Problem, read_text, suggest
 from agentkit.evals.results import Threshold
 from agentkit.spec.loader import KeyPath, SourceMap, format_key, parse_yaml
 
@@ -64,12 +64,7 @@ class Suite(BaseModel):
 
 def load_suite(path: Path) -> tuple[Suite, SourceMap]:
     """Read and check a suite file's structure (settings are checked by the eval kind)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        why = getattr(exc, "strerror", None) or str(exc)
-        raise ConfigError(f"{path}: cannot read eval suite: {why}\n"
-                          "    fix: pass a suite file such as evals/bfcl.yaml") from None
+    text = read_text(path, "eval suite", "pass a suite file such as evals/bfcl.yaml")
     try:
         data, source = parse_yaml(text, str(path))
     except GraphSpecError as exc:
