@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agentkit.cli.app import app
-from agentkit.evals.gate import compare
+from agentkit.evals.gate import compare, judge
 from agentkit.evals.results import EvalResult
 from agentkit.evals.runner import check_suite
 from agentkit.evals.suite import Suite, load_suite
@@ -133,3 +133,13 @@ def test_compare_respects_direction_and_tolerance() -> None:
         ("bm25/ndcg_at_10", "ok"), ("bm25/latency_p95_ms", "regressed")]
     gone = old.model_copy(update={"metrics": {"bm25/ndcg_at_10": 0.6}, "directions": {}})
     assert [c.status for c in compare(gone, old, suite)] == ["improved", "missing"]
+
+
+def test_a_metric_gated_by_tolerance_alone_is_not_missing_without_a_baseline() -> None:
+    suite = Suite(kind="groundedness", data=".", metrics={"checker/auc": {"min": 0.6},
+                                                          "answers/rate": {"tolerance": 0.1}})
+    checker_only = EvalResult(suite="s", kind="groundedness", metrics={"checker/auc": 0.93})
+    assert judge(checker_only, suite).passed
+    assert judge(EvalResult(suite="s", kind="groundedness", metrics={}), suite).missing == ["checker/auc"]
+    with_answers = checker_only.model_copy(update={"metrics": {"checker/auc": 0.93, "answers/rate": 0.5}})
+    assert [c.status for c in judge(checker_only, suite, with_answers).changes] == ["ok", "missing"]

@@ -78,7 +78,9 @@ def compare(result: EvalResult, baseline: EvalResult, suite: Suite) -> list[Chan
 
 
 def judge(result: EvalResult, suite: Suite, baseline: EvalResult | None = None) -> Verdict:
-    """Thresholds, missing gated metrics and (with a baseline) regressions."""
-    missing = [name for name in suite.metrics if name not in result.metrics]
+    """Thresholds (a metric with a min or max that the run lacks fails) and, with a
+    baseline, regressions; a metric gated by tolerance alone needs a baseline to compare."""
+    missing = [name for name, rule in suite.metrics.items()
+               if name not in result.metrics and rule.threshold() is not None]
     return Verdict(failed_thresholds=result.failed_thresholds(), missing=missing,
                    changes=compare(result, baseline, suite) if baseline else [])
