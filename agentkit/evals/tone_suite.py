@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from agentkit.evals.kinds import EvalKind, Progress
 from agentkit.evals.results import EvalResult, ItemRecord
 from agentkit.errors import ConfigError
-from agentkit.evals.tone import pick_items, rewrites, variant_label
+from agentkit.evals.tone import FIXED, pick_items, rewrites, variant_label
 from agentkit.tone.data import DEFAULT_FRACTION, DEFAULT_SEED, load_pairs
 from agentkit.tone.scoring import METRICS, ToneScorer, mean_scores
 
@@ -54,6 +54,11 @@ def run(settings: BaseModel, data: Path, progress: Progress) -> EvalResult:
     if "prompted" in settings.variants and settings.shots and not examples:
         raise ConfigError(f"tone data {data}: no item outside the evaluated ones has a rewrite to use as a "
                           "few-shot example\n    fix: give more data, or set shots to 0")
+    for variant in settings.variants:
+        if variant not in FIXED:
+            from agentkit.models.adapters import adapter_folder
+
+            adapter_folder(variant)  # a missing folder fails now, not after the other variants ran
     scorer = ToneScorer(fluency_model=settings.model)
     metrics: dict[str, float] = {}
     records: list[ItemRecord] = []
