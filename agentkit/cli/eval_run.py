@@ -68,8 +68,13 @@ def report_and_gate(
         console.print(f"wrote {json_out}", highlight=False)
     if html_out is not None:
         from agentkit.evals.html import write_html
+        from agentkit.evals.tone_html import write_tone_html
 
-        write_html([*(earlier or []), *([reference] if reference else []), result], html_out)
+        before = [*(earlier or []), *([reference] if reference else [])]
+        if result.kind == "tone":  # adds per-sentence score plots and example rewrites
+            write_tone_html(result, html_out, before)
+        else:
+            write_html([*before, result], html_out)
         console.print(f"wrote {html_out}", highlight=False)
     if phoenix:
         from agentkit.evals.phoenix import upload

@@ -29,15 +29,10 @@ def tone_command(
 ) -> None:
     """Score rewrites: style (1 - P(toxic)), meaning (cosine to the source), fluency and J per variant."""
     from agentkit.evals.runner import run_suite
-    from agentkit.evals.tone_html import write_tone_html
 
     suite = Suite(name="tone", kind="tone", data=str(data), settings={
         "variants": model or ["copy", "base", "prompted"], "split": split, "seed": seed, "limit": limit,
         "shots": shots, "max_tokens": max_tokens})
     with RichProgress() as progress:
         result = run_suite(suite, data=data, progress=progress)
-    if html_out is not None:
-        write_tone_html(result, html_out)
-    report_and_gate(result, suite, json_out=json_out)
-    if html_out is not None:
-        typer.echo(f"wrote {html_out}")
+    report_and_gate(result, suite, json_out=json_out, html_out=html_out)
