@@ -3,13 +3,14 @@ held-out split, and the `check_tone` node routing with the real models."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any, TypedDict
 
 import pytest
 from langchain_core.runnables import RunnableConfig
 
-from agentkit import make_node
+from agentkit import load_graph, make_node
 from agentkit.tone import ToneScorer, in_heldout, load_pairs, mean_scores
 from agentkit.tone.classifier import classify, embed, load_weights
 from conftest import REPO
@@ -92,7 +93,25 @@ def test_check_tone_routes(rewrite: str, label: str, failed: list[str]) -> None:
         assert set(update["tone"]) >= {"style", "meaning", "fluency", "joint", "politeness", "formality"}
 
 
-def test_load_pairs_reads_the_fixture() -> None:
-    items = load_pairs(FIXTURE)
-    assert len(items) == 10 and all(i.neutral for i in items)
-    assert isinstance(FIXTURE, Path)
+def test_check_tone_routes_a_compiled_graph(workspace: Path) -> None:
+    (workspace / "tools").mkdir()
+    shutil.copy(REPO / "tools/calculator.py", workspace / "tools")
+    (workspace / "graph.yaml").write_text("""name: t
+input: message
+output: rewrite
+state: {message: str, rewrite: str, tone: dict, verdict: str}
+nodes:
+  check: {kind: check_tone, source: message, rewrite: rewrite, min_politeness: 0.5}
+  mark: {kind: tool, tool: calculator, args: {expression: "1+1"}, output: verdict}
+edges:
+  - [START, check]
+  - from: check
+    routes: {pass: END, fail: mark}
+  - [mark, END]
+""", encoding="utf-8")
+    graph = load_graph(workspace / "graph.yaml")
+    rude = graph.invoke({"message": "fix this garbage now", "rewrite": "fix this garbage now , idiot"})
+    kind = graph.invoke({"message": "fix this garbage now",
+                         "rewrite": "Could you please fix this as soon as possible? Thank you!"})
+    assert (rude["route"], rude["tone"]["failed"][:1], rude.get("verdict")) == ("fail", ["style"], "2")
+    assert (kind["route"], kind["tone"]["failed"], kind.get("verdict")) == ("pass", [], None)

@@ -24,8 +24,10 @@ def tone_command(
     limit: Annotated[int, typer.Option("--limit", min=1, help="at most N items (the first N of the split)")] = 30,
     shots: Annotated[int, typer.Option("--shots", min=0, help="few-shot examples of `prompted`")] = 3,
     max_tokens: Annotated[int, typer.Option("--max-tokens", min=1, help="most tokens per rewrite")] = 64,
-    json_out: Annotated[Path | None, typer.Option("--json", help="write the result (figures and every rewrite) here")] = None,
-    html_out: Annotated[Path | None, typer.Option("--html", help="write an HTML report (variants side by side) here")] = None,
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", help="write the result (figures and every rewrite) here")] = None,
+    html_out: Annotated[Path | None, typer.Option(
+        "--html", help="write an HTML report (variants side by side) here")] = None,
 ) -> None:
     """Score rewrites: style (1 - P(toxic)), meaning (cosine to the source), fluency and J per variant."""
     from agentkit.evals.runner import run_suite

@@ -5,10 +5,13 @@ message, and writes nothing (no --json/--html output appears)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from harness import assert_clear_failure, run_cli, tree_digest
+
+REPO = Path(__file__).resolve().parents[2]
 
 HELD = json.dumps({"id": "paradetox_32", "toxic": "clinton is a loser , twice .", "neutral": ["Clinton lost twice."]})
 OTHER = json.dumps({"id": "paradetox_0", "toxic": "he had steel balls too !", "neutral": ["he was brave too!"]})
@@ -76,7 +79,7 @@ edges:
 """
 
 GRAPH_CASES = [
-    pytest.param("source: message, rewrite: message", ["check_tone", "always a copy",
+    pytest.param("source: message, rewrite: message", ["nodes.check.rewrite", "always a copy",
                                                        "point `rewrite:` at the channel"], id="rewrite-is-source"),
     pytest.param("source: message, rewrite: rewrite, min_style: null, min_meaning: null, min_fluency: null",
                  ["no threshold is set", "set at least one of min_style"], id="no-threshold"),
@@ -89,6 +92,9 @@ GRAPH_CASES = [
 
 @pytest.mark.parametrize("params, fragments", GRAPH_CASES)
 def test_bad_check_tone_node(workspace: Path, params: str, fragments: list[str]) -> None:
+    (workspace / "tools").mkdir()
+    shutil.copy(REPO / "tools/calculator.py", workspace / "tools")
     (workspace / "graph.yaml").write_text(GRAPH.format(params=params), encoding="utf-8")
     outcome = run_cli("graph", "validate", "graph.yaml")
     assert_clear_failure(outcome, 2, "graph.yaml:6", *fragments)
+    assert "1 problem" in outcome.output
