@@ -172,6 +172,9 @@ def _trainer(config: FinetuneConfig, base: Base, data: Dataset, output: Path, ob
         trainer = _SFT(model=model, args=args, processing_class=base.tokenizer, peft_config=peft_config,
                        callbacks=callbacks, **datasets)
     trainer.remove_callback(PrinterCallback)
+    if len(trainer.train_dataset) == 0:
+        raise ConfigError(f"{config.source}: no training row fits train.max_length={train.max_length} tokens "
+                          f"(the trainer dropped all {len(data.train)}); raise train.max_length")
     return trainer
 
 
