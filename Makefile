@@ -31,3 +31,21 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) .agentkit
+
+# The shipped adapters (agentkit/adapters/), trained from the public data in ../shared/data
+# (docs/finetune.md "Shipped adapters"): build the training data, then train.
+SHARED_DATA ?= ../shared/data
+.PHONY: adapters adapter-tool-calls adapter-polite-tone training-data
+
+training-data: setup
+	$(BIN)/python scripts/build_tool_calls_data.py --bfcl $(SHARED_DATA)/tool_calling/bfcl_v4 --out build/tool_calls
+	$(BIN)/python scripts/build_tone_data.py --paradetox $(SHARED_DATA)/tone_style/paradetox --out build/polite_tone
+
+adapter-tool-calls: training-data
+	$(BIN)/agentkit finetune sft finetune/tool_calls_sft.yaml --overwrite --no-trace
+
+adapter-polite-tone: training-data
+	$(BIN)/agentkit finetune sft finetune/polite_tone_sft.yaml --overwrite --no-trace
+	$(BIN)/agentkit finetune dpo finetune/polite_tone_dpo.yaml --overwrite --no-trace
+
+adapters: adapter-tool-calls adapter-polite-tone
