@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from tiny_adapters import make_adapter
 
+from agentkit.engine.compiler import load_graph
 from agentkit.engine.runner import run_graph
 from agentkit.engine.validate import validate_spec
 from agentkit.models.local_chat import LocalChatModel
@@ -26,12 +27,17 @@ def test_tone_graph_rewrites_with_its_adapter(workspace: Path) -> None:
     graph = workspace / "tone.yaml"
     text = (REPO / "graphs" / "tone.yaml").read_text().replace("polite: polite_tone", "polite: ./polite")
     graph.write_text(text.replace("max_tokens: 96", "max_tokens: 12"))
-    result = run_graph(graph, MESSAGE, trace=False)
+    updates = list(load_graph(graph).stream({"message": MESSAGE}, stream_mode="updates"))
     params = RewriteParams.model_validate(load_spec(graph).nodes["polish"].params)
     model = LocalChatModel(max_tokens=12, adapters={"polite": str(folder)}).with_adapter("polite")
     expected = model.invoke(rewrite_messages(params, MESSAGE)).text.strip()
-    assert result.answer == expected and expected
+    assert updates[0]["polish"]["rewrite"] == expected and expected
     assert expected != LocalChatModel(max_tokens=12).invoke(rewrite_messages(params, MESSAGE)).text.strip()
+    # the evaluator checks the rewrite; a failed check gets exactly one more (sampled) attempt
+    checked = updates[1]["check"]["tone"]
+    assert {"style", "meaning", "fluency", "joint", "failed"} <= set(checked)
+    steps = [next(iter(update)) for update in updates]
+    assert steps == (["polish", "check", "retry", "recheck"] if checked["failed"] else ["polish", "check"])
 
 
 def test_rewrite_prompt_is_style_then_examples_then_text() -> None:
