@@ -8,7 +8,7 @@ node's exact prompt.
 Writes into --out:
 - `sft.jsonl`: `{"messages": [...]}`, the turns the `rewrite` node sends (its default
   style instruction as the system turn, the toxic sentence as the user turn; built with
-  `agentkit.nodes.rewrite.rewrite_messages`), then one human neutral rewrite as the
+  `agentkit.tone.rewriting.rewrite_messages`), then one human neutral rewrite as the
   assistant turn (one row per rewrite).
 - `dpo.jsonl`: `{"prompt": [...], "chosen", "rejected"}` from ParaDetox's preference
   pairs (chosen = the first human rewrite, rejected = the toxic original), same prompt.
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from agentkit.models.prompting import to_turns
-from agentkit.nodes.rewrite import RewriteParams, rewrite_messages
+from agentkit.tone.rewriting import rewrite_messages
 from agentkit.tone.data import DEFAULT_FRACTION, DEFAULT_SEED, in_heldout, load_pairs
 
 LICENSE = "CC0-1.0 (ParaDetox, s-nlp/paradetox)"
@@ -35,8 +35,7 @@ Turns = list[dict[str, str]]
 
 def prompt_turns(text: str) -> Turns:
     """The chat turns the default `rewrite` node sends for `text`."""
-    params = RewriteParams(llm="chat", input="text", output="rewritten")
-    return [dict(turn) for turn in to_turns(rewrite_messages(params, text))]
+    return [dict(turn) for turn in to_turns(rewrite_messages(text))]
 
 
 def sft_rows(pairs: Path, seed: int, fraction: float) -> tuple[list[dict[str, Any]], list[str]]:

@@ -11,7 +11,8 @@ from agentkit.engine.compiler import load_graph
 from agentkit.engine.runner import run_graph
 from agentkit.engine.validate import validate_spec
 from agentkit.models.local_chat import LocalChatModel
-from agentkit.nodes.rewrite import RewriteParams, rewrite_messages
+from agentkit.nodes.rewrite import RewriteParams
+from agentkit.tone.rewriting import RewriteExample, rewrite_messages
 from agentkit.spec.loader import load_spec
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,9 +31,9 @@ def test_tone_graph_rewrites_with_its_adapter(workspace: Path) -> None:
     updates = list(load_graph(graph).stream({"message": MESSAGE}, stream_mode="updates"))
     params = RewriteParams.model_validate(load_spec(graph).nodes["polish"].params)
     model = LocalChatModel(max_tokens=12, adapters={"polite": str(folder)}).with_adapter("polite")
-    expected = model.invoke(rewrite_messages(params, MESSAGE)).text.strip()
+    expected = model.invoke(rewrite_messages(MESSAGE, params.style, params.examples)).text.strip()
     assert updates[0]["polish"]["rewrite"] == expected and expected
-    assert expected != LocalChatModel(max_tokens=12).invoke(rewrite_messages(params, MESSAGE)).text.strip()
+    assert expected != LocalChatModel(max_tokens=12).invoke(rewrite_messages(MESSAGE, params.style, params.examples)).text.strip()
     # the evaluator checks the rewrite; a failed check gets exactly one more (sampled) attempt
     checked = updates[1]["check"]["tone"]
     assert {"style", "meaning", "fluency", "joint", "failed"} <= set(checked)
@@ -41,9 +42,7 @@ def test_tone_graph_rewrites_with_its_adapter(workspace: Path) -> None:
 
 
 def test_rewrite_prompt_is_style_then_examples_then_text() -> None:
-    params = RewriteParams(llm="llm", input="a", output="b", style="Be kind.",
-                           examples=[{"source": "rude", "rewrite": "kind"}])
-    messages = rewrite_messages(params, "hey you")
+    messages = rewrite_messages("hey you", "Be kind.", [RewriteExample(source="rude", rewrite="kind")])
     assert [(m.type, m.text) for m in messages] == [
         ("system", "Be kind."), ("human", "rude"), ("ai", "kind"), ("human", "hey you")]
 

@@ -24,7 +24,7 @@ from agentkit.models import LocalChatModel
 from agentkit.models.grammar import grammar_engine
 from agentkit.models.prompting import render_prompt
 from agentkit.models.tools import JSON_LINES
-from agentkit.nodes.rewrite import RewriteParams, rewrite_messages
+from agentkit.tone.rewriting import rewrite_messages
 from agentkit.tone.data import load_pairs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,7 +177,6 @@ def test_tone_rows_are_the_rewrite_nodes_prompt_and_skip_the_heldout(
     pairs = {item.id: item for item in load_pairs(PARADETOX / "pairs.jsonl")}
     assert 0 < counts["heldout"] == len(held) < len(pairs)
     held_sources = {item.toxic for item in held}
-    params = RewriteParams(llm="chat", input="text", output="polite")
     sft = [json.loads(line) for line in (tmp_path / "sft.jsonl").read_text().splitlines()]
     train_ids = [i for i in pairs if i not in {h.id for h in held}]
     assert len(sft) == counts["sft"] == sum(len(pairs[i].neutral) for i in train_ids)
@@ -185,7 +184,7 @@ def test_tone_rows_are_the_rewrite_nodes_prompt_and_skip_the_heldout(
         prompt, target = _prompt_and_target(chat, row)
         source = row["messages"][-2]["content"]
         assert source not in held_sources
-        assert prompt == render_prompt(tokenizer, rewrite_messages(params, source))
+        assert prompt == render_prompt(tokenizer, rewrite_messages(source))
         assert any(target == n for item in pairs.values() if item.toxic == source
                    for n in item.neutral)
     dpo = [json.loads(line) for line in (tmp_path / "dpo.jsonl").read_text().splitlines()]
@@ -194,7 +193,7 @@ def test_tone_rows_are_the_rewrite_nodes_prompt_and_skip_the_heldout(
         assert row["rejected"] not in held_sources and row["chosen"] != row["rejected"]
         rendered = tokenizer.apply_chat_template(row["prompt"], tokenize=False,
                                                  add_generation_prompt=True)
-        assert rendered == render_prompt(tokenizer, rewrite_messages(params, row["rejected"]))
+        assert rendered == render_prompt(tokenizer, rewrite_messages(row["rejected"]))
     again = tone_data.build(PARADETOX, tmp_path / "again", seed=1, fraction=0.3)
     other = {item.id for item in load_pairs(tmp_path / "again" / "heldout.jsonl")}
     assert again["heldout"] == len(other) and other != {item.id for item in held}

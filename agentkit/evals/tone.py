@@ -49,10 +49,9 @@ def rewrites(
         progress(len(items))
         return [i.toxic for i in items]
     from agentkit.models import ChatModelConfig, get_chat_model
-    from agentkit.nodes.rewrite import RewriteExample, RewriteParams, rewrite_messages
+    from agentkit.tone.rewriting import RewriteExample, rewrite_messages
 
     shots = [RewriteExample(source=e.toxic, rewrite=e.neutral[0]) for e in examples] if variant == "prompted" else []
-    params = RewriteParams(llm="llm", input="source", output="rewrite", examples=shots)
     adapters = {} if variant in FIXED else {variant_label(variant): variant}
     chat = get_chat_model(ChatModelConfig(model=model, max_tokens=max_tokens, adapters=adapters))
     if adapters:
@@ -60,7 +59,7 @@ def rewrites(
     out: list[str] = []
     for start in range(0, len(items), batch):
         chunk = items[start:start + batch]
-        replies = chat.generate_batch([rewrite_messages(params, i.toxic) for i in chunk])
+        replies = chat.generate_batch([rewrite_messages(i.toxic, examples=shots) for i in chunk])
         out += [str(r.content).strip() for r in replies]
         progress(len(chunk))
     return out

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,21 +17,7 @@ from agentkit.engine.refs import Channel, Resource
 from agentkit.engine.registry import NodeFunction, node_kind
 from agentkit.nodes.models import adapter_problems, with_adapter
 from agentkit.text import text_of
-
-DEFAULT_STYLE = (
-    "Rewrite the user's message in a polite, professional tone. Keep its meaning and all its facts; "
-    "remove insults and rudeness. Reply with the rewritten message only."
-)
-
-
-class RewriteExample(BaseModel):
-    """One few-shot pair: a source text and its rewrite in the target style."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    source: str = Field(min_length=1)
-    rewrite: str = Field(min_length=1)
-
+from agentkit.tone.rewriting import DEFAULT_STYLE, RewriteExample, rewrite_messages
 
 class RewriteParams(BaseModel):
     """Parameters of a `rewrite` node."""
@@ -47,14 +32,6 @@ class RewriteParams(BaseModel):
     examples: list[RewriteExample] = Field(default_factory=list, description="few-shot {source, rewrite} pairs")
     max_tokens: int | None = Field(None, ge=1, description="cap on generated tokens (default: the model's)")
     retry_temperature: float = Field(0.7, ge=0.0, description="sampling temperature of a second attempt")
-
-
-def rewrite_messages(params: RewriteParams, text: str) -> list[BaseMessage]:
-    """The chat messages that ask for `text` in the target style."""
-    messages: list[BaseMessage] = [SystemMessage(params.style)]
-    for example in params.examples:
-        messages += [HumanMessage(example.source), AIMessage(example.rewrite)]
-    return [*messages, HumanMessage(text)]
 
 
 def _check(params: RewriteParams, ctx: CheckContext) -> Any:
@@ -77,7 +54,7 @@ def rewrite_node(params: RewriteParams, ctx: NodeContext) -> NodeFunction:
             return {params.output: ""}
         retry = bool(text_of(state.get(params.output)).strip())
         call = model.bind(temperature=params.retry_temperature) if retry else model
-        reply = call.invoke(rewrite_messages(params, text), config)
+        reply = call.invoke(rewrite_messages(text, params.style, params.examples), config)
         return {params.output: reply.text.strip()}
 
     return run
