@@ -106,10 +106,11 @@ def _weight_files(source: ModelSource) -> list[Path]:
 
 
 def _hub_snapshot(repo_id: str) -> Path:
-    from huggingface_hub import snapshot_download
+    """The folder of the hub model's local copy (its config's folder); never downloads."""
+    from transformers.utils import cached_file
 
     try:
-        return Path(snapshot_download(repo_id, local_files_only=True))
+        return Path(cached_file(repo_id, "config.json", local_files_only=True)).parent
     except Exception as exc:  # not in the local cache: nothing is downloaded here
         raise ConfigError(f"model {repo_id!r} is not in the local Hugging Face cache ({exc}); "
                           f"download it once, or give a local folder") from None
