@@ -41,6 +41,8 @@ def run(settings: BaseModel, data: Path, progress: Progress) -> EvalResult:
     if not data.is_file():
         raise ConfigError(f"data {data}: no such file\n    fix: give a HaluEval QA .jsonl file")
     items = load_items(data)
+    if not items:
+        raise ConfigError(f"data {data}: no items\n    fix: give a HaluEval QA .jsonl file with one item per line")
     started = time.perf_counter()
     checker = score_checker(items, settings.threshold)
     metrics = {f"checker/auc_{SHORT[k]}": v for k, v in checker.auc.items()}

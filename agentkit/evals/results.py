@@ -8,6 +8,8 @@ better, the suite's thresholds, and every item with its own scores.
 
 from __future__ import annotations
 
+import math
+
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -29,7 +31,9 @@ class Threshold(BaseModel):
     max: float | None = None
 
     def violation(self, value: float) -> str | None:
-        """Why `value` is out of bounds (None when it is within)."""
+        """Why `value` is out of bounds (None when it is within); not a number is out."""
+        if not math.isfinite(value):
+            return "not a number (no item was scored)"
         if self.min is not None and value < self.min:
             return f"below min {self.min:g}"
         if self.max is not None and value > self.max:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from agentkit.errors import suggest
+from agentkit.errors import ConfigError, suggest
 from agentkit.evals.kinds import EvalKind, Progress, Silent, eval_kind
 from agentkit.evals.results import EvalResult
 from agentkit.evals.suite import Suite, SuiteError, problems
@@ -40,10 +40,21 @@ def run_suite(
     """Run `suite` on its data (or `data`), with `limit` in place of its own if given."""
     kind, settings = check_suite(suite, source)
     if limit is not None:
-        settings = settings.model_copy(update={"limit": limit})
+        settings = _with_limit(settings, limit, kind.name)
     result = kind.run(settings, suite.data_path(data), progress or Silent())
     result.suite = suite.name
     result.directions = {name: "lower" for name in result.metrics if kind.direction(name) == "lower"}
     result.thresholds = {name: bound for name, bound in suite.thresholds().items()
                          if name in result.metrics}
     return result
+
+
+def _with_limit(settings: BaseModel, limit: int, kind: str) -> BaseModel:
+    """`settings` with `--limit` in place of its `limit`, validated like the suite's own."""
+    if "limit" not in type(settings).model_fields:
+        raise ConfigError(f"--limit: a {kind} eval has no limit\n    fix: leave --limit out")
+    try:
+        return type(settings).model_validate({**settings.model_dump(), "limit": limit})
+    except ValidationError as exc:
+        raise ConfigError(f"--limit {limit}: {exc.errors()[0]['msg']}\n"
+                          "    fix: give a positive number of items") from None

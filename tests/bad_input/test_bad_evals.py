@@ -46,3 +46,13 @@ def test_bad_suite(workspace: Path, suite: str | None, flags: list[str], code: i
     outcome = run_cli("eval", "run", "suite.yaml", "--json", "r.json", "--html", "r.html", *flags)
     assert_clear_failure(outcome, code, *fragments)
     assert tree_digest(workspace) == before
+
+
+def test_limit_is_validated_like_the_suite_and_empty_data_never_passes(workspace: Path) -> None:
+    (workspace / "bfcl.yaml").write_text("kind: bfcl\ndata: data\n")
+    assert_clear_failure(run_cli("eval", "run", "bfcl.yaml", "--limit", "0"), 1, "--limit 0:",
+                         "give a positive number")
+    (workspace / "empty.jsonl").write_text("")
+    (workspace / "g.yaml").write_text("kind: groundedness\ndata: empty.jsonl\nmetrics:\n"
+                                      "  checker/auc_one_turn: {min: 0.6}\n")
+    assert_clear_failure(run_cli("eval", "run", "g.yaml", "--limit", "0"), 1, "empty.jsonl: no items")
