@@ -239,3 +239,12 @@ def test_workspace_tools_are_found_by_name(workspace: Path) -> None:
     assert "wordcount" in Registry().tools(workspace)
     assert "wordcount" not in Registry().tools(None)
     assert list(empty().tools(workspace)) == ["wordcount"]
+
+
+def test_validating_a_graph_loads_no_model_code(workspace: Path) -> None:
+    script = ("import sys; from agentkit import load_spec, validate_spec; "
+              f"assert validate_spec(load_spec({str(REPO / 'graphs' / 'self_rag.yaml')!r})) == []; "
+              "print(sorted(m for m in ('torch', 'transformers', 'peft', 'trl') if m in sys.modules))")
+    run = _python(workspace, workspace, "-c", script)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["[]"]

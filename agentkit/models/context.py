@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from langchain_core.messages import BaseMessage, trim_messages
 from langchain_core.messages.utils import count_tokens_approximately
 from pydantic import BaseModel, ConfigDict, Field
-from transformers import PretrainedConfig
 
 from agentkit.errors import ContextLengthError
+
+if TYPE_CHECKING:  # importing transformers loads torch: validating a graph must not
+    from transformers import PretrainedConfig
 
 TokenCounter = Callable[[Sequence[BaseMessage]], int]
 _WINDOW_KEYS = ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length")
