@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 from pydantic import BaseModel
 
-from agentkit.errors import ConfigError
+from agentkit.errors import ConfigError, read_text
 from agentkit.rag.grounding import ABSTAIN, QUOTE_PREFIX, groundedness
 
 HALLUCINATED = ("hallucinated_answer_one_turn", "hallucinated_answer_multi_turn")
@@ -38,7 +38,8 @@ class QAItem(BaseModel):
 def load_items(path: Path) -> list[QAItem]:
     """HaluEval QA JSON Lines; a bad line is an error naming file and line."""
     items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    text = read_text(path, "HaluEval QA data", "give a UTF-8 JSON Lines file such as qa_300.jsonl")
+    for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             try:
                 items.append(QAItem.model_validate_json(line))

@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from agentkit.errors import read_text
 from agentkit.evals.results import EvalResult
 
 
 def load_result(path: Path) -> EvalResult:
     """Read a result file; clear ConfigError if it is none of the known formats."""
+    text = read_text(path, "result file", "pass a file written by `agentkit eval ... --json`")
     try:
-        head = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        head = json.loads(text)
+    except ValueError:
         head = None  # EvalResult.load says what is wrong
     benchmark = head.get("benchmark") if isinstance(head, dict) and "format" not in head else None
     if benchmark == "bfcl":

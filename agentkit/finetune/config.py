@@ -9,7 +9,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agentkit.errors import ConfigError, GraphSpecError, Problem, suggest
+from agentkit.errors import ConfigError, GraphSpecError, Problem, read_text, suggest
 from agentkit.spec.loader import SourceMap, parse_yaml
 
 Method = Literal["sft", "dpo"]
@@ -110,12 +110,7 @@ def load_config(path: Path, method: Method, overrides: list[str] | None = None,
                 **fields: Any) -> FinetuneConfig:
     """Read `path`, apply `--set a.b=VALUE` overrides and explicit flags (`fields`, dotted
     keys with None meaning "not given"), validate, and check the method matches."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        why = getattr(exc, "strerror", None) or str(exc)
-        raise ConfigError(f"{path}: cannot read fine-tuning config: {why}\n"
-                          "    fix: pass a config file such as finetune/polite_tone_sft.yaml") from None
+    text = read_text(path, "fine-tuning config", "pass a config file such as finetune/polite_tone_sft.yaml")
     try:
         data, source = parse_yaml(text, str(path))
     except GraphSpecError as exc:

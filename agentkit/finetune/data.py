@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentkit.errors import ConfigError
+from agentkit.errors import ConfigError, read_text
 from agentkit.finetune.config import FinetuneConfig, Method
 
 Message = dict[str, str]
@@ -80,13 +80,10 @@ def _shape(method: Method) -> str:
 
 
 def _read_file(path: Path, method: Method) -> tuple[list[dict[str, Any]], list[BadRow], int]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         raise ConfigError(f"data file {path} does not exist; fix data.files[].path "
-                          f"(relative to the config file)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"data file {path}: cannot read it ({exc}); give a UTF-8 JSONL file") from None
+                          f"(relative to the config file)")
+    text = read_text(path, "data file", "give a UTF-8 JSONL file")
     good, bad, seen = [], [], 0
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():

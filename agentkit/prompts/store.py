@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from agentkit.errors import ConfigError, GraphSpecError, suggest
+from agentkit.errors import ConfigError, GraphSpecError, read_text, suggest
 from agentkit.prompts.models import NAME_PATTERN, Prompt
 from agentkit.spec.bounds import MAX_FILE_BYTES
 from agentkit.spec.loader import parse_yaml
@@ -118,7 +118,7 @@ def _read(path: Path) -> Prompt:
         raise ConfigError(f"{path}: a prompt file may hold at most {MAX_FILE_BYTES:,} bytes; "
                           f"keep examples and data in separate files")
     try:
-        data, _ = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+        data, _ = parse_yaml(read_text(path, "prompt file", "save it as UTF-8 text"), str(path))
     except GraphSpecError as exc:
         problem = exc.problems[0]
         where = f"{path}:{problem.line}" if problem.line else str(path)
@@ -138,9 +138,10 @@ def _read(path: Path) -> Prompt:
 
 
 def _read_version(path: Path) -> PromptVersion:
+    text = read_text(path, "prompt history entry", "restore it from version control or delete it")
     try:
-        return PromptVersion.model_validate_json(path.read_text(encoding="utf-8"))
-    except (ValidationError, UnicodeDecodeError) as exc:
+        return PromptVersion.model_validate_json(text)
+    except ValidationError as exc:
         raise ConfigError(f"{path}: not a prompt history entry ({str(exc).splitlines()[0]}); "
                           f"restore it from version control or delete it") from None
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from agentkit.errors import ConfigError
+from agentkit.errors import ConfigError, read_text
 
 WEIGHTS = Path(__file__).with_name("classifier.json")
 FORMAT = "agentkit.tone_classifier/1"
@@ -62,15 +62,18 @@ class ToneWeights(BaseModel):
     fluency: FluencyHead
 
 
+_REBUILD = "reinstall agentkit, or rebuild it with `python scripts/train_tone_classifier.py`"
+
+
 @cache
 def load_weights(path: Path = WEIGHTS) -> ToneWeights:
     """The classifier weights (clear error if the file is missing or not one)."""
+    text = read_text(path, "tone classifier", _REBUILD)
     try:
-        return ToneWeights.model_validate_json(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        return ToneWeights.model_validate_json(text)
+    except ValueError as exc:
         raise ConfigError(f"tone classifier {path}: cannot load it ({exc.__class__.__name__})\n"
-                          "    fix: reinstall agentkit, or rebuild it with "
-                          "`python scripts/train_tone_classifier.py`") from None
+                          f"    fix: {_REBUILD}") from None
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:

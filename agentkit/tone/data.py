@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from agentkit.errors import ConfigError
+from agentkit.errors import ConfigError, read_text
 
 DEFAULT_SEED = 0
 DEFAULT_FRACTION = 0.05
@@ -32,12 +32,7 @@ def in_heldout(item_id: str, seed: int = DEFAULT_SEED, fraction: float = DEFAULT
 
 def load_pairs(path: Path) -> list[ToneItem]:
     """Every item of a pair file; a bad line is a ConfigError naming file:line and the fix."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        why = getattr(exc, "strerror", None) or str(exc)
-        raise ConfigError(f"tone data {path}: cannot read it: {why}\n"
-                          "    fix: give a ParaDetox-style .jsonl file (id, toxic, neutral)") from None
+    lines = read_text(path, "tone data", "give a ParaDetox-style .jsonl file (id, toxic, neutral)").splitlines()
     items: list[ToneItem] = []
     seen: dict[str, int] = {}
     for number, line in enumerate(lines, start=1):

@@ -41,3 +41,11 @@ def test_bad_retrieval_data(workspace: Path, docs: list[tuple[str, str]], querie
     outcome = run_cli("eval", "retrieval", *args)
     assert_clear_failure(outcome, 1, f"{workspace / 'beir' / file}:{line}:", *fragments)
     assert tree_digest(workspace) == before  # nothing indexed, nothing written
+
+
+def test_groundedness_data_that_is_not_utf8_is_a_clear_error(workspace: Path) -> None:
+    (workspace / "qa.jsonl").write_bytes('{"id": "caf\xe9"}\n'.encode("latin-1"))
+    before = tree_digest(workspace)
+    outcome = run_cli("eval", "groundedness", "--data", "qa.jsonl", "--limit", "0")
+    assert_clear_failure(outcome, 1, "cannot read HaluEval QA data qa.jsonl", "fix: give a UTF-8 JSON Lines file")
+    assert tree_digest(workspace) == before

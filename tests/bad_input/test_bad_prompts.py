@@ -133,3 +133,12 @@ def test_a_hostile_prompt_file_is_a_clear_error(case: str, workspace: Path) -> N
     before = tree_digest(workspace)
     assert_clear_failure(run_cli("prompts", "show", "bomb"), 1, "bomb.yaml", fragment)
     assert tree_digest(workspace) == before
+
+
+def test_a_prompt_file_that_is_not_utf8_is_a_clear_error(workspace: Path) -> None:
+    (workspace / "prompts").mkdir()
+    (workspace / "prompts" / "latin1.yaml").write_bytes("template: caf\xe9 {x}\n".encode("latin-1"))
+    before = tree_digest(workspace)
+    assert_clear_failure(run_cli("prompts", "show", "latin1"), 1, "cannot read prompt file", "latin1.yaml",
+                         "fix: save it as UTF-8 text")
+    assert tree_digest(workspace) == before

@@ -17,7 +17,7 @@ HELD = json.dumps({"id": "paradetox_32", "toxic": "clinton is a loser , twice ."
 OTHER = json.dumps({"id": "paradetox_0", "toxic": "he had steel balls too !", "neutral": ["he was brave too!"]})
 
 DATA_CASES = [
-    pytest.param(None, [], 1, ["tone data pairs.jsonl: cannot read it", "fix: give a ParaDetox-style .jsonl"],
+    pytest.param(None, [], 1, ["cannot read tone data pairs.jsonl", "fix: give a ParaDetox-style .jsonl"],
                  id="missing-file"),
     pytest.param("", [], 1, ["tone data pairs.jsonl: no items"], id="empty-file"),
     pytest.param(HELD + "\n{not json\n", [], 1, ["pairs.jsonl:2: not a tone pair (invalid JSON",
