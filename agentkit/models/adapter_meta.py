@@ -10,14 +10,13 @@ so an adapter built for another base is refused with both hashes named.
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from agentkit.errors import ConfigError
+from agentkit.errors import ConfigError, read_text
 from agentkit.models.loading import ModelSource
 
 META_FILE = "agentkit_adapter.json"
@@ -65,13 +64,16 @@ def read_meta(folder: Path) -> AdapterMeta:
     if not (folder / "adapter_config.json").is_file():
         raise ConfigError(f"{folder}: not an adapter folder (no adapter_config.json); give a folder "
                           f"written by `agentkit finetune`")
-    try:
-        return AdapterMeta.model_validate_json(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.is_file():
         raise ConfigError(f"{folder}: no {META_FILE}, so the base model it was trained on is unknown; "
-                          f"retrain it with `agentkit finetune`") from None
-    except (ValidationError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{path}: not an agentkit adapter description ({exc}); retrain the adapter") from None
+                          f"retrain it with `agentkit finetune`")
+    text = read_text(path, "adapter description", "retrain the adapter with `agentkit finetune`")
+    try:
+        return AdapterMeta.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"{path}: not an agentkit adapter description ({'.'.join(map(str, first['loc']))}: "
+                          f"{first['msg']}); retrain the adapter with `agentkit finetune`") from None
 
 
 def model_fingerprint(source: ModelSource) -> str:

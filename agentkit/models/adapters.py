@@ -3,10 +3,11 @@
 A base model (`loading.shared_model`) gets one `AdapterHost`. Adapters are added to it
 with peft's multi-adapter support (`PeftModel.from_pretrained`, then `load_adapter`);
 the LoRA layers live inside the base model itself, so the base weights object stays the
-same and every caller of `LoadedModel.model` sees whatever adapter is active. The host
-therefore keeps the model on the base (adapter layers disabled) between calls and
-switches under a lock: `with host.use(name): forward(...)` is safe across threads, and
-switching is lazy (nothing happens when the wanted adapter is already active).
+same and every caller of `LoadedModel.model` sees whatever adapter is active. So every
+forward pass goes through the host: `with host.use(name): forward(...)` (None: the base)
+switches under a lock, lazily (nothing happens when the wanted adapter is already
+active; the last one stays active after the call). A model with no adapter loaded is
+used without the lock.
 
 An `adapters:` value is a folder path or the name of an adapter shipped in the package
 (`agentkit/adapters/<name>/`); a plain name (no slash) means the shipped one.
@@ -93,17 +94,19 @@ class AdapterHost:
         self._active: str | None = None
 
     def load(self, folder: Path) -> str:
-        """Load the adapter in `folder` once (after checking its base model); its peft name."""
+        """Load the adapter in `folder` once (after checking its base model and its weights
+        file, outside the lock: generation goes on meanwhile); its peft name."""
+        if folder in self._names:
+            return self._names[folder]
+        source = resolve_source(self._model_setting)
+        check_base(read_meta(folder), folder, model_fingerprint(source), source.name)
+        _check_weights(folder)
         with self._lock:
-            if folder in self._names:
-                return self._names[folder]
-            source = resolve_source(self._model_setting)
-            meta = read_meta(folder)
-            check_base(meta, folder, model_fingerprint(source), source.name)
-            name = "a" + hashlib.sha256(str(folder).encode()).hexdigest()[:12]
-            self._add(folder, name)
-            self._names[folder] = name
-            return name
+            if folder not in self._names:
+                name = "a" + hashlib.sha256(str(folder).encode()).hexdigest()[:12]
+                self._add(folder, name)
+                self._names[folder] = name
+            return self._names[folder]
 
     def _add(self, folder: Path, name: str) -> None:
         from peft import PeftModel
@@ -113,7 +116,7 @@ class AdapterHost:
                 self._peft = PeftModel.from_pretrained(self.loaded.model, str(folder), adapter_name=name)
             else:
                 self._peft.load_adapter(str(folder), adapter_name=name)
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        except Exception as exc:  # peft and safetensors raise many kinds; none may escape raw
             raise ConfigError(f"adapter {folder} could not be loaded into {self.loaded.name} ({exc}); "
                               f"retrain it with `agentkit finetune` on this base model") from None
         self._peft.eval()
@@ -123,6 +126,9 @@ class AdapterHost:
     @contextmanager
     def use(self, name: str | None) -> Iterator[None]:
         """Hold the model with adapter `name` (a peft name from `load`; None: the base) active."""
+        if self._peft is None and name is None:  # no adapter layers exist: nothing to switch
+            yield
+            return
         with self._lock:
             if name != self._active:
                 self._switch(name)
@@ -136,6 +142,19 @@ class AdapterHost:
             self._peft.set_adapter(name, inference_mode=True)
             tuner.enable_adapter_layers()
         self._active = name
+
+
+def _check_weights(folder: Path) -> None:
+    """Refuse an unreadable adapter weights file before peft puts layers into the base."""
+    from safetensors import safe_open
+
+    weights = folder / "adapter_model.safetensors"
+    try:
+        with safe_open(str(weights), framework="pt") as handle:
+            handle.keys()
+    except Exception as exc:  # missing, truncated or not safetensors at all
+        raise ConfigError(f"adapter {folder}: its weights file {weights.name} cannot be read ({exc}); "
+                          f"copy the adapter folder again or retrain it with `agentkit finetune`") from None
 
 
 _HOSTS: dict[int, AdapterHost] = {}

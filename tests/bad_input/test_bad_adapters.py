@@ -72,3 +72,27 @@ def test_unloadable_adapters_fail_clearly_at_run(workspace: Path, foreign_adapte
     before = tree_digest(workspace)
     assert_clear_failure(run_cli("run", str(graph), "-i", "hi", "--no-trace"), 1, *fragments)
     assert {k: v for k, v in tree_digest(workspace).items() if not k.startswith(".agentkit")} == before
+
+
+DAMAGED = {
+    "corrupt weights": ("adapter_model.safetensors", b"\x00" * 40,
+                        ["its weights file adapter_model.safetensors cannot be read"]),
+    "description not UTF-8": ("agentkit_adapter.json", b"\xff\xfe\x00garbage",
+                              ["cannot read adapter description", "agentkit_adapter.json"]),
+    "description not JSON": ("agentkit_adapter.json", b"{not json",
+                             ["agentkit_adapter.json: not an agentkit adapter description"]),
+}
+
+
+@pytest.mark.parametrize("case", DAMAGED, ids=list(DAMAGED))
+def test_a_damaged_adapter_folder_fails_clearly_and_leaves_the_base_usable(workspace: Path, case: str) -> None:
+    file, content, fragments = DAMAGED[case]
+    folder = make_adapter(workspace / "polite", seed=6)
+    (folder / file).write_bytes(content)
+    graph = workspace / "graph.yaml"
+    graph.write_text(GRAPH.format(kind="llm", resource=", adapters: {polite: ./polite}",
+                                  node=f"adapter: polite, {LLM}"))
+    assert_clear_failure(run_cli("run", str(graph), "-i", "hi", "--no-trace"), 1, *fragments)
+    base = workspace / "base.yaml"
+    base.write_text(GRAPH.format(kind="llm", resource="", node=LLM))
+    assert run_cli("run", str(base), "-i", "hi", "--no-trace").exit_code == 0
