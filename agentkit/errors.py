@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 
 class AgentkitError(Exception):
@@ -78,10 +78,12 @@ def suggest(name: str, known: Iterable[str]) -> str:
     return "known: " + ", ".join(known)
 
 
-def read_text(path: Path, what: str, fix: str) -> str:
-    """The UTF-8 text of `path`, or a ConfigError: `cannot read WHAT PATH: why` and the fix."""
+def read_text(path: Path, what: str, fix: str,
+              error: Callable[[str], Exception] = ConfigError) -> str:
+    """The UTF-8 text of `path`, or a ConfigError (or `error(message)`): `cannot read WHAT
+    PATH: why` and the fix."""
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         why = getattr(exc, "strerror", None) or str(exc)
-        raise ConfigError(f"cannot read {what} {path}: {why}\n    fix: {fix}") from None
+        raise error(f"cannot read {what} {path}: {why}\n    fix: {fix}") from None

@@ -146,6 +146,6 @@ def test_bad_rows_are_reported_with_line_numbers_and_skipped(workspace: Path) ->
     (workspace / "rows.jsonl").write_text("\n".join(rows) + "\n")
     (workspace / "cfg.yaml").write_text("data:\n  files: [{path: rows.jsonl}]\n  max_bad_fraction: 0.2\n")
     data = load_data(load_config(workspace / "cfg.yaml", "sft"), "sft")
-    assert [(b.line, b.reason) for b in data.bad] == [(4, "not JSON (Expecting property name enclosed in "
-                                                          "double quotes)"), (8, "'prompt' is empty")]
+    assert [(b.line, b.reason) for b in data.bad] == [(4, "not valid JSON (Expecting property name enclosed in "
+                                                          "double quotes at column 2)"), (8, "'prompt' is empty")]
     assert len(data.train) + len(data.eval) == 14 and len(data.eval) == 1

@@ -18,7 +18,8 @@ from typing import Callable
 import numpy as np
 from pydantic import BaseModel
 
-from agentkit.errors import ConfigError, read_text
+from agentkit.errors import ConfigError
+from agentkit.jsonl import json_lines
 from agentkit.rag.grounding import ABSTAIN, QUOTE_PREFIX, groundedness
 
 HALLUCINATED = ("hallucinated_answer_one_turn", "hallucinated_answer_multi_turn")
@@ -38,14 +39,12 @@ class QAItem(BaseModel):
 def load_items(path: Path) -> list[QAItem]:
     """HaluEval QA JSON Lines; a bad line is an error naming file and line."""
     items = []
-    text = read_text(path, "HaluEval QA data", "give a UTF-8 JSON Lines file such as qa_300.jsonl")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
-            try:
-                items.append(QAItem.model_validate_json(line))
-            except ValueError as exc:
-                raise ConfigError(f"{path}:{number}: not a HaluEval QA record ({exc}); each line needs "
-                                  f"id, question, context, reference_answer and {' and '.join(HALLUCINATED)}") from exc
+    for number, row in json_lines(path, "HaluEval QA data", "give a UTF-8 JSON Lines file such as qa_300.jsonl"):
+        try:
+            items.append(QAItem.model_validate(row))
+        except ValueError as exc:
+            raise ConfigError(f"{path}:{number}: not a HaluEval QA record ({exc}); each line needs "
+                              f"id, question, context, reference_answer and {' and '.join(HALLUCINATED)}") from exc
     return items
 
 

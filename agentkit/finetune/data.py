@@ -4,13 +4,13 @@ Malformed or empty rows are reported with file:line and skipped; too many fail t
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentkit.errors import ConfigError, read_text
+from agentkit.errors import ConfigError
+from agentkit.jsonl import json_lines
 from agentkit.finetune.config import FinetuneConfig, Method
 
 Message = dict[str, str]
@@ -83,19 +83,18 @@ def _read_file(path: Path, method: Method) -> tuple[list[dict[str, Any]], list[B
     if not path.exists():
         raise ConfigError(f"data file {path} does not exist; fix data.files[].path "
                           f"(relative to the config file)")
-    text = read_text(path, "data file", "give a UTF-8 JSONL file")
-    good, bad, seen = [], [], 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        seen += 1
+    good: list[dict[str, Any]] = []
+    bad: list[BadRow] = []
+
+    def skip(number: int, reason: str) -> None:
+        bad.append(BadRow(str(path), number, reason))
+
+    for number, row in json_lines(path, "data file", "give a UTF-8 JSONL file", on_bad=skip):
         try:
-            good.append(parse_row(json.loads(line), method))
-        except json.JSONDecodeError as exc:
-            bad.append(BadRow(str(path), number, f"not JSON ({exc.msg})"))
+            good.append(parse_row(row, method))
         except ValueError as exc:
-            bad.append(BadRow(str(path), number, str(exc)))
-    return good, bad, seen
+            skip(number, str(exc))
+    return good, bad, len(good) + len(bad)
 
 
 def parse_row(row: Any, method: Method) -> dict[str, Any]:

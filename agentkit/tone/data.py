@@ -4,15 +4,16 @@ held-out split by seed that the evaluator measures on and training must leave ou
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from agentkit.errors import ConfigError, read_text
+from agentkit.errors import ConfigError
+from agentkit.jsonl import json_lines
 
 DEFAULT_SEED = 0
 DEFAULT_FRACTION = 0.05
+_LINE = '{"id": "...", "toxic": "source text", "neutral": ["rewrite", ...]}'
 
 
 class ToneItem(BaseModel):
@@ -32,19 +33,13 @@ def in_heldout(item_id: str, seed: int = DEFAULT_SEED, fraction: float = DEFAULT
 
 def load_pairs(path: Path) -> list[ToneItem]:
     """Every item of a pair file; a bad line is a ConfigError naming file:line and the fix."""
-    lines = read_text(path, "tone data", "give a ParaDetox-style .jsonl file (id, toxic, neutral)").splitlines()
     items: list[ToneItem] = []
     seen: dict[str, int] = {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    for number, row in json_lines(path, "tone data", "give a ParaDetox-style .jsonl file: " + _LINE):
         try:
-            item = ToneItem.model_validate(json.loads(line))
-        except (ValueError, ValidationError) as exc:
-            why = _why(exc)
-            raise ConfigError(f"{path}:{number}: not a tone pair ({why})\n"
-                              '    fix: each line is {"id": "...", "toxic": "source text", '
-                              '"neutral": ["rewrite", ...]}') from None
+            item = ToneItem.model_validate(row)
+        except ValidationError as exc:
+            raise ConfigError(f"{path}:{number}: not a tone pair ({_why(exc)})\n    fix: each line is {_LINE}") from None
         if item.id in seen:
             raise ConfigError(f"{path}:{number}: id {item.id!r} repeats line {seen[item.id]}\n"
                               "    fix: give every line its own id")
@@ -55,9 +50,7 @@ def load_pairs(path: Path) -> list[ToneItem]:
     return items
 
 
-def _why(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        where = ".".join(map(str, first["loc"])) or "line"
-        return f"{where}: {first['msg']}"
-    return f"invalid JSON: {exc}"
+def _why(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(map(str, first["loc"])) or "line"
+    return f"{where}: {first['msg']}"

@@ -20,7 +20,7 @@ DATA_CASES = [
     pytest.param(None, [], 1, ["cannot read tone data pairs.jsonl", "fix: give a ParaDetox-style .jsonl"],
                  id="missing-file"),
     pytest.param("", [], 1, ["tone data pairs.jsonl: no items"], id="empty-file"),
-    pytest.param(HELD + "\n{not json\n", [], 1, ["pairs.jsonl:2: not a tone pair (invalid JSON",
+    pytest.param(HELD + "\n{not json\n", [], 1, ["pairs.jsonl:2: not valid JSON",
                                                '"toxic": "source text"'], id="bad-json-line"),
     pytest.param('{"id": "a", "neutral": []}\n', [], 1, ["pairs.jsonl:1: not a tone pair (toxic: Field required"],
                  id="missing-source"),

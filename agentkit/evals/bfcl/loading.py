@@ -10,7 +10,6 @@ despite the name): `id`, `question`, `function`; ground truth in
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from agentkit.errors import AgentkitError, Problem, suggest
+from agentkit.jsonl import JSON_LINES_FIX, json_lines
 from agentkit.evals.bfcl.records import BfclItem, Expectation
 
 _RAW_NAME = re.compile(r"^BFCL_v\d+_(?P<category>.+)\.json$")
@@ -171,26 +171,7 @@ def _raw_answers(question_file: Path, category: str) -> dict[Any, Any]:
 
 
 def _json_lines(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BfclDataError(f"cannot read {file}: {exc}", hint=_LAYOUT_HINT) from None
-    for number, raw in enumerate(text.splitlines(), 1):
-        if not raw.strip():
-            continue
-        try:
-            row = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise BfclDataError(
-                f"not valid JSON ({exc.msg} at column {exc.colno})", file=file, line=number,
-                hint="each line must be one complete JSON object (JSON Lines)",
-            ) from None
-        if not isinstance(row, dict):
-            raise BfclDataError(
-                f"expected a JSON object, got {type(row).__name__}", file=file, line=number,
-                hint="each line must be one JSON object describing one item",
-            )
-        yield number, row
+    return json_lines(file, "BFCL file", JSON_LINES_FIX, error=BfclDataError, objects=True)
 
 
 def _single_turn(turns: Any, file: Path, line: int) -> Any:

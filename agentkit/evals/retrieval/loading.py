@@ -9,12 +9,12 @@ qrels: tab-separated, header `query-id corpus-id score`, one judgement per line
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentkit.errors import AgentkitError, Problem
+from agentkit.errors import AgentkitError, Problem, read_text
+from agentkit.jsonl import JSON_LINES_FIX, json_lines
 from agentkit.rag.loaders import SourceDocument, load_file
 
 QRELS_HEADER = ("query-id", "corpus-id", "score")
@@ -184,36 +184,13 @@ def _check_file(path: Path, what: str, suffix: str | None) -> None:
                                  hint=f"pass BEIR's {what}{suffix}")
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RetrievalDataError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise RetrievalDataError(f"{path} is not UTF-8 text (byte {exc.start})",
-                                 hint="convert it to UTF-8") from None
-
-
 def _json_lines(path: Path) -> Iterator[tuple[int, dict]]:
-    for number, raw in enumerate(_read(path).splitlines(), 1):
-        if not raw.strip():
-            continue
-        try:
-            row = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise RetrievalDataError(
-                f"not valid JSON ({exc.msg} at column {exc.colno})", file=path, line=number,
-                hint="each line must be one complete JSON object (JSON Lines)",
-            ) from None
-        if not isinstance(row, dict):
-            raise RetrievalDataError(f"expected a JSON object, got {type(row).__name__}",
-                                     file=path, line=number,
-                                     hint="each line must be one JSON object")
-        yield number, row
+    return json_lines(path, "BEIR file", JSON_LINES_FIX, error=RetrievalDataError, objects=True)
 
 
 def _tsv_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
-    for number, raw in enumerate(_read(path).splitlines(), 1):
+    text = read_text(path, "BEIR file", "give a UTF-8 tab-separated file", error=RetrievalDataError)
+    for number, raw in enumerate(text.splitlines(), 1):
         if not raw.strip():
             continue
         fields = raw.split("\t") if "\t" in raw else raw.split()
