@@ -37,7 +37,7 @@ CASES = [
     pytest.param(GOOD, [""], [], 1, ["rows.jsonl: the data file has no rows"], id="empty-data"),
     pytest.param(GOOD, [GOOD_ROW, "{not json", json.dumps({"prompt": "x", "completion": ""}),
                         json.dumps({"messages": [{"role": "user", "content": "hi"}]}), GOOD_ROW], [], 1,
-                 ["3 of 5 data rows are malformed", "rows.jsonl:2: not JSON",
+                 ["3 of 5 data rows are malformed", "rows.jsonl:2: not valid JSON",
                   "rows.jsonl:3: 'completion' is empty",
                   "rows.jsonl:4: the last message must be the assistant's answer",
                   "raise data.max_bad_fraction"], id="too-many-bad-rows"),
