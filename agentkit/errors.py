@@ -29,18 +29,31 @@ class Problem:
         return f"{text}\n    fix: {self.hint}" if self.hint else text
 
 
-class GraphSpecError(AgentkitError):
-    """A graph file (or a GraphSpec built in code) is not valid."""
+class ProblemsError(AgentkitError):
+    """Problems found in a file, each with its file:line:key and fix, under a header
+    `N problems in WHAT:` (`what` is set by each subclass)."""
+
+    what = "file"
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems = list(problems)
         count = len(self.problems)
-        header = f"{count} problem{'s' if count != 1 else ''} in graph spec"
+        header = f"{count} problem{'s' if count != 1 else ''} in {self.what}"
         super().__init__(header + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class GraphSpecError(ProblemsError):
+    """A graph file (or a GraphSpec built in code) is not valid."""
+
+    what = "graph spec"
 
 
 class ConfigError(AgentkitError):
     """A resource, model or tool was configured in a way that cannot work."""
+
+
+class YamlFileError(ProblemsError, ConfigError):
+    """A YAML config file (eval suite, fine-tuning config, ...) is not valid."""
 
 
 class RunError(AgentkitError):

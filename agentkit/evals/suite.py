@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agentkit.errors import ConfigError, GraphSpecError, Problem, read_text, suggest
+from agentkit.errors import GraphSpecError, Problem, YamlFileError, read_text
 from agentkit.evals.results import Threshold
-from agentkit.spec.loader import KeyPath, SourceMap, format_key, parse_yaml
+from agentkit.spec.loader import KeyPath, SourceMap, format_key, parse_yaml, validation_problems
 
 Kind = Literal["bfcl", "retrieval", "groundedness", "tone"]
 KINDS: tuple[str, ...] = ("bfcl", "retrieval", "groundedness", "tone")
@@ -82,14 +82,10 @@ def load_suite(path: Path) -> tuple[Suite, SourceMap]:
     return suite, source
 
 
-class SuiteError(ConfigError):
+class SuiteError(YamlFileError):
     """An eval suite file is not valid: every problem with its file:line:key."""
 
-    def __init__(self, found: list[Problem]):
-        self.problems = found
-        count = len(found)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in eval suite:\n"
-                         + "\n".join(f"  - {p}" for p in found))
+    what = "eval suite"
 
 
 def problems(
@@ -97,21 +93,8 @@ def problems(
 ) -> list[Problem]:
     """Pydantic errors as located problems; `prefix` is where the validated part sits and
     `fields` its keys (default: the suite's own)."""
-    found = []
-    for error in exc.errors():
-        path = prefix + tuple(error["loc"])
-        name = str(path[-1]) if path else ""
-        if error["type"] == "extra_forbidden":
-            allowed = fields if fields is not None else _allowed(path)
-            found.append(source.problem(path, f"unknown key {name!r}",
-                                        f"remove it or fix its spelling: {suggest(name, allowed)}"))
-        elif error["type"] == "missing":
-            found.append(source.problem(path, f"required key {name!r} is missing",
-                                        f"add `{name}:` at that place"))
-        else:
-            found.append(source.problem(path, error["msg"].removeprefix("Value error, "),
-                                        _hint(path)))
-    return found
+    allowed = _allowed if fields is None else (lambda path: fields)
+    return validation_problems(exc, source, allowed, prefix=prefix, value_hint=_hint)
 
 
 def _allowed(path: KeyPath) -> list[str]:

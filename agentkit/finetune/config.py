@@ -9,8 +9,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agentkit.errors import ConfigError, GraphSpecError, Problem, read_text, suggest
-from agentkit.spec.loader import SourceMap, parse_yaml
+from agentkit.errors import ConfigError, GraphSpecError, Problem, YamlFileError, read_text
+from agentkit.spec.loader import SourceMap, parse_yaml, validation_problems
 
 Method = Literal["sft", "dpo"]
 
@@ -96,14 +96,10 @@ class FinetuneConfig(_Strict):
         return self.path_of(self.output or f"adapters/{self.name}")
 
 
-class FinetuneConfigError(ConfigError):
+class FinetuneConfigError(YamlFileError):
     """A fine-tuning config is not valid: every problem with its file:line:key."""
 
-    def __init__(self, found: list[Problem]):
-        self.problems = found
-        count = len(found)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in fine-tuning config:\n"
-                         + "\n".join(f"  - {p}" for p in found))
+    what = "fine-tuning config"
 
 
 def load_config(path: Path, method: Method, overrides: list[str] | None = None,
@@ -165,21 +161,13 @@ _SECTIONS: dict[str, type[BaseModel]] = {"data": DataConfig, "lora": LoraConfig,
                                          "dpo": DpoConfig}
 
 
+def _allowed(path: tuple[Any, ...]) -> list[str]:
+    if path[:2] == ("data", "files") or (len(path) == 4 and path[1] == "files"):
+        return list(DataFile.model_fields)
+    model = _SECTIONS.get(str(path[0])) if len(path) == 2 else FinetuneConfig
+    return [f for f in (model or FinetuneConfig).model_fields if f not in ("base_dir", "source")]
+
+
 def _problems(exc: ValidationError, source: SourceMap) -> list[Problem]:
-    found = []
-    for error in exc.errors():
-        path = tuple(error["loc"])
-        name = str(path[-1]) if path else ""
-        if error["type"] == "extra_forbidden":
-            model = _SECTIONS.get(str(path[0])) if len(path) == 2 else FinetuneConfig
-            allowed = [f for f in (model or FinetuneConfig).model_fields if f not in ("base_dir", "source")]
-            if path[:2] == ("data", "files") or (len(path) == 4 and path[1] == "files"):
-                allowed = list(DataFile.model_fields)
-            found.append(source.problem(path, f"unknown key {name!r}",
-                                        f"remove it or fix its spelling: {suggest(name, allowed)}"))
-        elif error["type"] == "missing":
-            found.append(source.problem(path, f"required key {name!r} is missing",
-                                        f"add `{name}:` at that place (see docs/finetune.md)"))
-        else:
-            found.append(source.problem(path, error["msg"].removeprefix("Value error, ")))
-    return found
+    return validation_problems(exc, source, _allowed,
+                               missing_hint=lambda path: f"add `{path[-1]}:` at that place (see docs/finetune.md)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
 import yaml
 from pydantic import ValidationError
@@ -101,12 +101,37 @@ def spec_from_data(data: Any, source: SourceMap | None = None) -> GraphSpec:
     return spec
 
 
-def _problems_from(exc: ValidationError, source: SourceMap) -> list[Problem]:
+def _add_key(path: KeyPath) -> str:
+    return f"add `{path[-1]}:` at that place"
+
+
+def validation_problems(
+    exc: ValidationError, source: SourceMap, allowed: Callable[[KeyPath], Iterable[str]], *,
+    prefix: KeyPath = (), locate: Callable[[tuple[Any, ...]], KeyPath] = tuple,
+    missing_hint: Callable[[KeyPath], str] = _add_key,
+    value_hint: Callable[[KeyPath], str | None] = lambda path: None,
+) -> list[Problem]:
+    """Pydantic errors as problems located in `source` (file:line:key + fix): an unknown key
+    suggests one of `allowed(path)`, a missing key says to add it (`missing_hint`), any other
+    error keeps pydantic's message with `value_hint(path)`. `prefix` is where the validated
+    part sits in the file; `locate` turns an error's `loc` into a key path."""
     problems = []
     for error in exc.errors():
-        path = _strip_tags(error["loc"])
-        problems.append(source.problem(path, _message(error, path), _hint(error, path)))
+        path = prefix + locate(error["loc"])
+        name = str(path[-1]) if path else ""
+        if error["type"] == "extra_forbidden":
+            problems.append(source.problem(path, f"unknown key {name!r}",
+                                           f"remove it or fix its spelling: {suggest(name, allowed(path))}"))
+        elif error["type"] == "missing":
+            problems.append(source.problem(path, f"required key {name!r} is missing", missing_hint(path)))
+        else:
+            problems.append(source.problem(path, error["msg"].removeprefix("Value error, "), value_hint(path)))
     return problems
+
+
+def _problems_from(exc: ValidationError, source: SourceMap) -> list[Problem]:
+    return validation_problems(exc, source, _allowed_keys, locate=_strip_tags,
+                               missing_hint=_missing_hint, value_hint=_value_hint)
 
 
 def _strip_tags(loc: tuple[Any, ...]) -> KeyPath:
@@ -115,14 +140,6 @@ def _strip_tags(loc: tuple[Any, ...]) -> KeyPath:
     if len(loc) >= 3 and loc[0] == "edges" and loc[2] in EDGE_TAGS:
         return tuple(loc[:2]) + tuple(loc[3:])
     return tuple(loc)
-
-
-def _message(error: Any, path: KeyPath) -> str:
-    if error["type"] == "extra_forbidden":
-        return f"unknown key {path[-1]!r}"
-    if error["type"] == "missing":
-        return f"required key {path[-1]!r} is missing"
-    return error["msg"].removeprefix("Value error, ")
 
 
 def _allowed_keys(path: KeyPath) -> list[str]:
@@ -139,13 +156,13 @@ def _allowed_keys(path: KeyPath) -> list[str]:
     return list(model.model_fields) if model else []
 
 
-def _hint(error: Any, path: KeyPath) -> str | None:
-    if error["type"] == "extra_forbidden":
-        return f"remove it or fix its spelling: {suggest(str(path[-1]), _allowed_keys(path))}"
-    if error["type"] == "missing":
-        if path[-1] == "kind":
-            return "add `kind: <node kind>` (list them with `agentkit nodes`)"
-        return f"add `{path[-1]}:` at that place"
+def _missing_hint(path: KeyPath) -> str:
+    if path[-1] == "kind":
+        return "add `kind: <node kind>` (list them with `agentkit nodes`)"
+    return _add_key(path)
+
+
+def _value_hint(path: KeyPath) -> str | None:
     if path and path[0] == "edges":
         return "write an edge as `[from, to]` or `{from: node, routes: {label: target}}`"
     return None
