@@ -108,13 +108,19 @@ def plan_sources(sources: Mapping[str, list[SourceDocument]], store: ChunkStore,
 def _plan_source(
     plan: IndexPlan, source: str, documents: list[SourceDocument], stored: dict[str, set[str]], chunker: Chunker
 ) -> None:
-    """Add one source's new chunks and stale ids to `plan` (a source without text is skipped)."""
+    """Add one source's new chunks and stale ids to `plan`. A source without text is skipped,
+    or, when it had chunks, emptied: they go, since it no longer says what they said."""
+    old_ids = stored.get(source, set())
+    if not any(d.text.strip() for d in documents) and old_ids:
+        plan.files += 1
+        plan.delete |= old_ids
+        return
     if not any(d.text.strip() for d in documents):
         plan.skipped.append((source, "no text in it (empty, or only markup and scripts); "
                                      "add text or leave it out"))
         return
     chunks = [c for per_doc in chunker.split_many(documents) for c in per_doc]
-    new_ids, old_ids = {c.id for c in chunks}, stored.get(source, set())
+    new_ids = {c.id for c in chunks}
     plan.files += 1
     plan.unchanged_files += new_ids == old_ids
     plan.add += [c for c in chunks if c.id not in old_ids]

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from harness import assert_clear_failure, run_cli, tree_digest
 
+from agentkit.rag.config import StoreConfig
+from agentkit.rag.open import open_index
+
 NOT_PLAIN = "is not a plain name: use letters, digits, '_', '.' or '-', starting with a letter, digit or '_'"
 
 
@@ -50,6 +53,19 @@ def test_a_file_without_text_is_reported_not_counted_unchanged(workspace: Path, 
     (workspace / name).write_text(content, encoding="utf-8")
     outcome = run_cli("index", name, "--store", "kb")
     assert_clear_failure(outcome, 1, f"skipped {name}: no text in it", "0 files (0 unchanged)")
+
+
+def test_a_file_emptied_since_the_last_run_loses_its_chunks(workspace: Path) -> None:
+    (workspace / "notes").mkdir()
+    (workspace / "notes" / "a.md").write_text("Otters hold hands while they sleep.", encoding="utf-8")
+    (workspace / "notes" / "b.md").write_text("Bees dance to show where flowers are.", encoding="utf-8")
+    assert run_cli("index", "notes", "--store", "kb").exit_code == 0
+    (workspace / "notes" / "a.md").write_text("", encoding="utf-8")
+    outcome = run_cli("index", "notes", "--store", "kb")
+    assert outcome.exit_code == 0, outcome.output
+    assert "1 deleted" in " ".join(outcome.output.split())
+    sources = {hit.chunk.source for hit in open_index(StoreConfig(name="kb"), workspace).search("otters", k=5)}
+    assert sources == {"notes/b.md"}
 
 
 def test_the_retrieval_eval_checks_store_names_the_same_way(workspace: Path) -> None:
