@@ -3,45 +3,43 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Callable
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
-)
 
 from agentkit.cli.errors import friendly_errors
+from agentkit.cli.eval_run import RichProgress
 
 EXIT_INTERRUPTED = 130
+TASK = "training"
 console = Console()
-progress_console = Console(stderr=True)
 finetune_app = typer.Typer(help="Train a LoRA/QLoRA adapter (SFT or DPO) from a config file.",
                            no_args_is_help=True)
 
 
 class RichObserver:
-    """A progress bar on stderr with the latest loss and tokens/s; log lines above it."""
+    """A progress bar on stderr (the eval commands' RichProgress) with the latest loss and
+    tokens/s; log lines above it."""
 
     def __init__(self) -> None:
-        self.bars = Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(),
-                             TextColumn("{task.fields[note]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                             console=progress_console, transient=True)
-        self.task: TaskID | None = None
+        self.progress = RichProgress()
+        self.bars = self.progress.bars
 
     def start(self, total_steps: int, first_step: int) -> None:
-        self.bars.start()
-        self.task = self.bars.add_task("train", total=total_steps, completed=first_step, note="")
+        self.progress.__enter__()
+        self.progress.start(TASK, total_steps)
+        self.bars.update(self.progress.tasks[TASK], completed=first_step)
         if first_step:
             self.log(f"resumed at step {first_step} of {total_steps}")
 
     def step(self, step: int, loss: float | None, tokens_per_s: float | None) -> None:
-        if self.task is None:
+        if TASK not in self.progress.tasks:
             return
         note = " ".join(part for part in (
             f"loss {loss:.3f}" if loss is not None else "",
             f"{tokens_per_s:,.0f} tok/s" if tokens_per_s else "") if part)
-        self.bars.update(self.task, completed=step, note=note)
+        self.bars.update(self.progress.tasks[TASK], completed=step, note=note)
 
     def evaluated(self, step: int, eval_loss: float) -> None:
         self.log(f"step {step}: eval loss {eval_loss:.4f}")
@@ -50,7 +48,7 @@ class RichObserver:
         self.bars.console.print(message, highlight=False, markup=False, soft_wrap=True)
 
     def stop(self) -> None:
-        self.bars.stop()
+        self.progress.__exit__(None, None, None)
 
 
 ConfigArg = Annotated[Path, typer.Argument(help="fine-tuning config (YAML), see docs/finetune.md",
@@ -69,37 +67,34 @@ ProjectOpt = Annotated[str, typer.Option("--phoenix-project", help="Phoenix proj
 NoTraceOpt = Annotated[bool, typer.Option("--no-trace", help="do not trace the run into Phoenix")]
 
 
-@finetune_app.command("sft")
-@friendly_errors
-def sft_command(config: ConfigArg, set_: SetOpt = None, steps: StepsOpt = None, epochs: EpochsOpt = None,
+def _command(method: str, summary: str) -> Callable[..., None]:
+    """`agentkit finetune METHOD CONFIG [flags]` (the same flags for every method)."""
+
+    @finetune_app.command(method, help=summary)
+    @friendly_errors
+    def command(config: ConfigArg, set_: SetOpt = None, steps: StepsOpt = None, epochs: EpochsOpt = None,
                 lr: LrOpt = None, batch_size: BatchOpt = None, output: OutputOpt = None,
                 base_model: BaseOpt = None, resume: ResumeOpt = False, overwrite: OverwriteOpt = False,
                 phoenix_project: ProjectOpt = "finetune", no_trace: NoTraceOpt = False) -> None:
-    """Supervised fine-tuning: loss on the completions only."""
-    _run("sft", config, set_, steps, epochs, lr, batch_size, output, base_model, resume, overwrite,
-         None if no_trace else phoenix_project)
+        fields = {"train.steps": steps, "train.epochs": epochs, "train.lr": lr, "train.batch_size": batch_size,
+                  "output": str(output.resolve()) if output else None, "base_model": base_model}
+        _run(method, config, set_, fields, output is not None, resume=resume, overwrite=overwrite,
+             project=None if no_trace else phoenix_project)
+
+    command.__doc__ = summary
+    return command
 
 
-@finetune_app.command("dpo")
-@friendly_errors
-def dpo_command(config: ConfigArg, set_: SetOpt = None, steps: StepsOpt = None, epochs: EpochsOpt = None,
-                lr: LrOpt = None, batch_size: BatchOpt = None, output: OutputOpt = None,
-                base_model: BaseOpt = None, resume: ResumeOpt = False, overwrite: OverwriteOpt = False,
-                phoenix_project: ProjectOpt = "finetune", no_trace: NoTraceOpt = False) -> None:
-    """Direct preference optimisation; the adapter-disabled model is the reference."""
-    _run("dpo", config, set_, steps, epochs, lr, batch_size, output, base_model, resume, overwrite,
-         None if no_trace else phoenix_project)
+sft_command = _command("sft", "Supervised fine-tuning: loss on the completions only.")
+dpo_command = _command("dpo", "Direct preference optimisation; the adapter-disabled model is the reference.")
 
 
-def _run(method: str, path: Path, overrides: list[str] | None, steps: int | None, epochs: float | None,
-         lr: float | None, batch_size: int | None, output: Path | None, base_model: str | None,
+def _run(method: str, path: Path, overrides: list[str] | None, fields: dict[str, Any], output: bool, *,
          resume: bool, overwrite: bool, project: str | None) -> None:
     from agentkit.finetune.config import load_config
     from agentkit.finetune.train import run_finetune
 
-    config = load_config(path, method, overrides, **{  # type: ignore[arg-type]
-        "train.steps": steps, "train.epochs": epochs, "train.lr": lr, "train.batch_size": batch_size,
-        "output": str(output.resolve()) if output else None, "base_model": base_model})
+    config = load_config(path, method, overrides, **fields)  # type: ignore[arg-type]
     result = run_finetune(config, resume=resume, overwrite=overwrite, observer=RichObserver(),
                           trace_project=project)
     figures = ", ".join(part for part in (
