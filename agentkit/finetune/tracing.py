@@ -8,12 +8,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from agentkit.observability.headers import exporter_headers
-from agentkit.observability.phoenix import is_healthy, phoenix_endpoint
-
-HEALTH_TIMEOUT = 0.5
-FLUSH_TIMEOUT_MS = 5_000
-
 
 @dataclass
 class RunTrace:
@@ -28,19 +22,12 @@ def traced_run(project: str, name: str, settings: dict[str, Any],
                endpoint: str | None = None) -> Iterator[RunTrace | None]:
     """Yield a RunTrace exporting to Phoenix project `project`, or None when Phoenix does
     not answer (the run goes on untraced). The run span ends, and is flushed, on exit."""
-    from openinference.instrumentation import TracerProvider
-    from openinference.semconv.resource import ResourceAttributes
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from agentkit.observability.tracing import FLUSH_TIMEOUT_MS, phoenix_tracer_provider
 
-    url = (endpoint or phoenix_endpoint()).rstrip("/").removesuffix("/v1/traces")
-    if not is_healthy(url, HEALTH_TIMEOUT):
+    provider = phoenix_tracer_provider(project, endpoint, batch=False)
+    if provider is None:
         yield None
         return
-    provider = TracerProvider(resource=Resource.create({ResourceAttributes.PROJECT_NAME: project}))
-    provider.add_span_processor(SimpleSpanProcessor(
-        OTLPSpanExporter(endpoint=f"{url}/v1/traces", headers=exporter_headers(), timeout=3.0)))
     tracer = provider.get_tracer("agentkit.finetune")
     try:
         with tracer.start_as_current_span(f"finetune {name}") as span:

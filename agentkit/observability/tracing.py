@@ -15,13 +15,14 @@ import atexit
 import logging
 import threading
 import warnings
+from typing import Literal
 
 from openinference.instrumentation import TracerProvider
 from openinference.instrumentation.langchain import LangChainInstrumentor
 from openinference.semconv.resource import ResourceAttributes
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 
 from agentkit.errors import ConfigError
 from agentkit.observability.headers import exporter_headers
@@ -66,14 +67,15 @@ def enable_tracing(project_name: str, endpoint: str | None = None) -> bool:
         raise ConfigError(
             "enable_tracing(): project_name is empty; pass a name such as the graph's name"
         )
-    url = (endpoint or phoenix_endpoint()).rstrip("/").removesuffix("/v1/traces")
+    url = phoenix_base_url(endpoint)
     headers = exporter_headers()
     with _state.lock:
         wanted = (project_name, url, headers)
         if _state.provider is not None and (_state.project, _state.url, _state.headers) == wanted:
             return True
         _disable_locked()
-        if not is_healthy(url, HEALTH_TIMEOUT):
+        provider = phoenix_tracer_provider(project_name, url, headers=headers)
+        if provider is None:
             if not _state.warned:
                 _state.warned = True
                 _log.warning(
@@ -82,7 +84,6 @@ def enable_tracing(project_name: str, endpoint: str | None = None) -> bool:
                     url,
                 )
             return False
-        provider = _tracer_provider(project_name, url, headers)
         # A graph run is always a root span in Phoenix, even inside a span of another
         # tracer (a web framework's, pytest's): that parent would never reach Phoenix.
         LangChainInstrumentor().instrument(
@@ -122,10 +123,28 @@ def _disable_locked() -> None:
     _state.provider = _state.project = _state.url = _state.headers = None
 
 
-def _tracer_provider(project_name: str, url: str, headers: dict[str, str] | None) -> TracerProvider:
+def phoenix_base_url(endpoint: str | None = None) -> str:
+    """The Phoenix base URL: ``endpoint`` (default :func:`phoenix_endpoint`) without a
+    trailing ``/`` or ``/v1/traces``."""
+    return (endpoint or phoenix_endpoint()).rstrip("/").removesuffix("/v1/traces")
+
+
+def phoenix_tracer_provider(
+    project_name: str, endpoint: str | None = None, *,
+    headers: dict[str, str] | None | Literal["env"] = "env", batch: bool = True,
+) -> TracerProvider | None:
+    """A TracerProvider exporting to Phoenix project ``project_name`` at ``endpoint``
+    (default :func:`phoenix_endpoint`), or None if Phoenix does not answer ``/healthz``
+    within ``HEALTH_TIMEOUT``. ``headers`` default to :func:`exporter_headers`; with
+    ``batch=False`` every span is sent when it ends (SimpleSpanProcessor). The caller
+    flushes and shuts it down; it is not installed globally."""
+    url = phoenix_base_url(endpoint)
+    if not is_healthy(url, HEALTH_TIMEOUT):
+        return None
     provider = TracerProvider(
         resource=Resource.create({ResourceAttributes.PROJECT_NAME: project_name})
     )
-    exporter = OTLPSpanExporter(endpoint=f"{url}/v1/traces", headers=headers, timeout=EXPORT_TIMEOUT)
-    provider.add_span_processor(BatchSpanProcessor(exporter))
+    exporter = OTLPSpanExporter(endpoint=f"{url}/v1/traces", timeout=EXPORT_TIMEOUT,
+                                headers=exporter_headers() if headers == "env" else headers)
+    provider.add_span_processor(BatchSpanProcessor(exporter) if batch else SimpleSpanProcessor(exporter))
     return provider
