@@ -12,12 +12,10 @@ def plot_losses(history: list[dict[str, Any]], path: Path, title: str) -> bool:
     evals = [(h["step"], h["eval_loss"]) for h in history if "eval_loss" in h and "step" in h]
     if not train and not evals:
         return False
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: the process's backend stays as it is
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(7, 4))
+    figure = Figure(figsize=(7, 4))
+    axes = figure.subplots()
     if train:
         axes.plot(*zip(*train), label="train loss", linewidth=1)
     if evals:
@@ -27,5 +25,4 @@ def plot_losses(history: list[dict[str, Any]], path: Path, title: str) -> bool:
     axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
     return True
