@@ -135,3 +135,18 @@ def test_step_limit_ends_the_loop_with_a_message(agent: Callable[..., Any]) -> N
     result = graph.invoke({"messages": [HumanMessage("loop")]})
     assert len(model.sent) == 2
     assert result["answer"] == "I stopped after 2 model calls without a final answer."
+
+
+def test_the_answer_template_leaves_an_omitted_optional_argument_blank(
+    workspace: Path, write_graph: Callable[..., Path]
+) -> None:
+    (workspace / "tools").mkdir()
+    (workspace / "tools" / "greet.py").write_text(
+        "from langchain_core.tools import tool\n\n@tool\ndef greet(name: str, title: str = '') -> str:\n"
+        "    \"\"\"Greet someone.\"\"\"\n    return f'hello {title}{name}'\n")
+    graph = write_graph(GRAPH.replace("tools: [add, fail, slow]", "tools: [greet]").replace(
+        "tool_timeout: 0.5}", "tool_timeout: 5, answer: '[{title}] {name}: {result}'}") % 2)
+    model = ScriptedToolModel(script=[AIMessage("", tool_calls=[call("greet", {"name": "Ana"}, "g")])],
+                              sent=[], bound=[])
+    result = load_graph(graph, resources={"llm": model}).invoke({"messages": [HumanMessage("greet Ana")]})
+    assert result["answer"] == "[] Ana: hello Ana"

@@ -34,6 +34,8 @@ def calc(expression: object) -> str:
     ("12.5 percent of 8 plus 1", "2"),
     ("square root of 81", "9"),
     ("2 to the power of 10 minus 9 squared", "943"),
+    ("-5 squared", "25"),
+    ("3 - 5 squared", "-22"),
     ("12 times 7 divided by 2 multiplied by 3", "126"),
     ("5 % 3", "2"),
 ])

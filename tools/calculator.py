@@ -34,6 +34,7 @@ _NUMBER = r"(\d+(?:\.\d+)?)"
 _WORDS = [(re.compile(pattern, re.IGNORECASE), symbol) for pattern, symbol in [
     (_NUMBER + r"\s*(?:%|percent)\s+of\b", r"(\1 / 100) *"),
     (r"\bsquare root of\s*" + _NUMBER, r"sqrt(\1)"),
+    (r"(^|\()\s*(-" + _NUMBER[1:] + r"\s+squared\b", r"\1(\2) ** 2"),  # "-5 squared" is 25
     (r"\bto the power of\b", "**"), (r"\bsquared\b", "** 2"), (r"\b(?:times|multiplied by)\b", "*"),
     (r"\bdivided by\b", "/"), (r"\bplus\b", "+"), (r"\bminus\b", "-"),
 ]]

@@ -107,8 +107,8 @@ def tool_agent_node(params: ToolAgentParams, ctx: NodeContext) -> NodeFunction:
             results = _call_tools(reply.tool_calls, tools, params.tool_timeout, config)
             added += results
             if params.answer is not None and len(results) == 1 and results[0].status != "error":
-                added.append(AIMessage(params.answer.format_map({**reply.tool_calls[0]["args"],
-                                                                 "result": results[0].text})))
+                added.append(AIMessage(params.answer.format_map(
+                    _Filled(reply.tool_calls[0]["args"], result=results[0].text))))
                 break
         else:
             added.append(AIMessage(f"I stopped after {params.max_steps} model calls without a final answer."))
@@ -126,6 +126,13 @@ def _tool_model(model: Any, adapter: str | None) -> Any:
         return with_adapter(model, adapter)
     pick = getattr(model, "with_adapter_if_fits", None)
     return model if pick is None else pick(TOOL_ADAPTER)
+
+
+class _Filled(dict[str, Any]):
+    """A tool call's arguments for the answer template; an optional one left out is blank."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 def _call_tools(calls: list[ToolCall], tools: dict[str, BaseTool], timeout: float,
