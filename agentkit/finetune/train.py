@@ -18,7 +18,7 @@ from agentkit.errors import ConfigError
 from agentkit.finetune.callbacks import (
     EvalSpanCallback, InterruptCallback, Observer, ProgressCallback, SilentObserver, catch_sigint,
 )
-from agentkit.finetune.card import write_card
+from agentkit.finetune.card import CARD, write_card
 from agentkit.finetune.checkpoints import AtomicCheckpoints, checkpoint_root, latest_checkpoint
 from agentkit.finetune.config import FinetuneConfig
 from agentkit.finetune.data import BadRow, Dataset, load_data
@@ -27,9 +27,9 @@ from agentkit.finetune.plot import plot_losses
 from agentkit.finetune.tracing import traced_run
 from agentkit.models.adapter_meta import META_FILE, AdapterMeta, DataSource
 
-ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors", META_FILE, "README.md",
-                 "loss.png", "training_log.json")
 LOSS_PNG = "loss.png"
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors", META_FILE, CARD, LOSS_PNG,
+                 "training_log.json")
 # transformers' own trainer code calls its deprecated gradient_checkpointing names
 warnings.filterwarnings("ignore", message=r".*gradient_checkpointing.* is deprecated", category=FutureWarning)
 
