@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from agentkit.cli.errors import friendly_errors
@@ -34,7 +35,7 @@ def list_command(
     for info in found:
         meta = info.meta
         table.add_row(info.name, info.origin, meta.method if meta else "?",
-                      meta.base_model_sha256[:12] if meta else f"[red]{info.problem}[/]",
+                      meta.base_model_sha256[:12] if meta else f"[red]{escape(str(info.problem))}[/]",
                       str(sum(d.rows for d in meta.data)) if meta else "",
                       f"{info.size_bytes / 1e6:.1f} MB", str(info.folder))
     console.print(table)

@@ -84,10 +84,16 @@ def merge_adapter(value: str, out: Path, base_model: str | None = None, int8: bo
     meta = read_meta(folder)
     source, label, sha = base_identity(base_model if base_model is not None else _configured_base(meta))
     check_base(meta, folder, sha, label)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out} is a file; give a folder for the merged model")
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise ConfigError(f"{out} exists and is not empty; give a new folder or pass --overwrite")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise ConfigError(f"cannot create the merged model folder {out}: {exc.strerror or exc}; "
+                          f"choose a writable place") from None
     try:
         with quiet_progress():
             base = AutoModelForCausalLM.from_pretrained(weights_folder(source), dtype=torch.float32)

@@ -7,6 +7,7 @@ where a file is at fault, and changes nothing on disk."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,4 +98,16 @@ def test_adapter_without_meta(workspace: Path) -> None:
     before = tree_digest(workspace)
     assert_clear_failure(run_cli("adapters", "merge", "./bare", "out"), 1,
                          "no agentkit_adapter.json", "retrain it with `agentkit finetune`")
+    assert tree_digest(workspace) == before
+
+
+def test_merge_into_a_file_is_a_clear_error(workspace: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tiny_adapters import make_adapter
+
+    make_adapter(workspace / "polite", seed=3)
+    (workspace / "out").write_text("not a folder", encoding="utf-8")
+    before = tree_digest(workspace)
+    assert_clear_failure(run_cli("adapters", "merge", "./polite", "out"), 1, "out is a file",
+                         "give a folder for the merged model")
     assert tree_digest(workspace) == before
