@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 from typing import Protocol
 
@@ -65,18 +66,20 @@ class EvalKind:
         return "lower" if metric.rsplit("/", 1)[-1] in self.lower_is_better else "higher"
 
 
+# kind name -> the module defining its KIND (one per name of evals.suite.Kind)
+MODULES = {
+    "bfcl": "agentkit.evals.bfcl.suite",
+    "retrieval": "agentkit.evals.retrieval.suite",
+    "groundedness": "agentkit.evals.groundedness_suite",
+    "tone": "agentkit.evals.tone_suite",
+}
+
+
 def eval_kind(name: str) -> EvalKind:
     """The kind called `name` (imported on demand: each pulls in its own libraries)."""
-    if name == "bfcl":
-        from agentkit.evals.bfcl.suite import KIND
-    elif name == "retrieval":
-        from agentkit.evals.retrieval.suite import KIND
-    elif name == "groundedness":
-        from agentkit.evals.groundedness_suite import KIND
-    elif name == "tone":
-        from agentkit.evals.tone_suite import KIND
-    else:
+    if name not in MODULES:
         from agentkit.errors import ConfigError
 
-        raise ConfigError(f"unknown eval kind {name!r}; use bfcl, retrieval, groundedness or tone")
-    return KIND
+        *rest, last = MODULES
+        raise ConfigError(f"unknown eval kind {name!r}; use {', '.join(rest)} or {last}")
+    return import_module(MODULES[name]).KIND

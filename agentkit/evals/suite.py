@@ -4,7 +4,7 @@ and the metric rules (thresholds, baseline tolerance). Errors name file:line:key
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -12,8 +12,8 @@ from agentkit.errors import GraphSpecError, Problem, YamlFileError, read_text
 from agentkit.evals.results import Threshold
 from agentkit.spec.loader import KeyPath, SourceMap, format_key, parse_yaml, validation_problems
 
-Kind = Literal["bfcl", "retrieval", "groundedness", "tone"]
-KINDS: tuple[str, ...] = ("bfcl", "retrieval", "groundedness", "tone")
+Kind = Literal["bfcl", "retrieval", "groundedness", "tone"]  # each has a module in evals.kinds.MODULES
+KINDS: tuple[str, ...] = get_args(Kind)
 
 
 class MetricRule(BaseModel):
