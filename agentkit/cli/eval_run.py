@@ -112,6 +112,7 @@ def run_command(
 ) -> None:
     """Run an eval suite, print its metrics, write reports, and gate it: exit 3 when a
     metric is out of its threshold or dropped past its tolerance from --baseline."""
+    from agentkit.evals.gate import check_baseline
     from agentkit.evals.load import load_result
     from agentkit.evals.runner import check_suite, run_suite
     from agentkit.evals.suite import load_suite
@@ -119,6 +120,8 @@ def run_command(
     suite, source = load_suite(suite_file)
     check_suite(suite, source)
     reference = load_result(baseline) if baseline is not None else None
+    if reference is not None:
+        check_baseline(reference, suite.kind)
     if phoenix:  # before the run: an unreachable Phoenix costs no eval time
         from agentkit.observability.client import connect
 

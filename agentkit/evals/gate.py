@@ -56,11 +56,16 @@ def gated_metrics(suite: Suite, result: EvalResult, baseline: EvalResult | None)
     return list(baseline.metrics) if baseline else list(result.metrics)
 
 
+def check_baseline(baseline: EvalResult, kind: str) -> None:
+    """Refuse a baseline of another eval kind (checked before a run, so it costs no time)."""
+    if baseline.kind != kind:
+        raise ConfigError(f"the baseline is a {baseline.kind} result, this run is {kind}\n"
+                          "    fix: pass a --baseline written by the same suite")
+
+
 def compare(result: EvalResult, baseline: EvalResult, suite: Suite) -> list[Change]:
     """Each gated metric against the baseline, with the suite's tolerance."""
-    if baseline.kind != result.kind:
-        raise ConfigError(f"the baseline is a {baseline.kind} result, this run is {result.kind}\n"
-                          "    fix: pass a --baseline written by the same suite")
+    check_baseline(baseline, result.kind)
     changes = []
     for name in gated_metrics(suite, result, baseline):
         if name not in baseline.metrics:

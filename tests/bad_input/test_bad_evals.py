@@ -56,3 +56,13 @@ def test_limit_is_validated_like_the_suite_and_empty_data_never_passes(workspace
     (workspace / "g.yaml").write_text("kind: groundedness\ndata: empty.jsonl\nmetrics:\n"
                                       "  checker/auc_one_turn: {min: 0.6}\n")
     assert_clear_failure(run_cli("eval", "run", "g.yaml", "--limit", "0"), 1, "empty.jsonl: no items")
+
+
+def test_a_baseline_of_another_kind_is_refused_before_the_run(workspace: Path) -> None:
+    from agentkit.evals.results import EvalResult
+
+    EvalResult(suite="tools", kind="bfcl", metrics={"accuracy": 0.5}).save(workspace / "bfcl.json")
+    (workspace / "g.yaml").write_text("kind: groundedness\ndata: missing.jsonl\n")
+    # the data file is missing, so only a check made before the run can say this
+    assert_clear_failure(run_cli("eval", "run", "g.yaml", "--baseline", "bfcl.json"), 1,
+                         "the baseline is a bfcl result, this run is groundedness")
