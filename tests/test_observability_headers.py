@@ -104,3 +104,17 @@ def test_malformed_headers_are_config_errors_that_hide_values(env: dict[str, str
     with pytest.raises(ConfigError, match=message) as info:
         exporter_headers(env)
     assert "s3cret" not in str(info.value) and "def" not in str(info.value)
+
+
+def test_the_rest_client_sends_the_same_checked_headers(collector: Collector,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentkit.observability.client import connect
+
+    monkeypatch.setenv(API_KEY_ENV, KEY)
+    monkeypatch.setenv(CLIENT_HEADERS_ENV, "x-team=agents")
+    headers = connect(collector.url).client._client.headers
+    assert headers["authorization"] == f"Bearer {KEY}" and headers["x-team"] == "agents"
+    monkeypatch.setenv(CLIENT_HEADERS_ENV, "x-team=a,px-s3cret")
+    with pytest.raises(ConfigError, match=r"\$PHOENIX_CLIENT_HEADERS, entry 2 is not name=value") as error:
+        connect(collector.url)
+    assert "s3cret" not in str(error.value)

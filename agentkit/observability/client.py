@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from agentkit.errors import ConfigError
+from agentkit.observability.headers import exporter_headers
 from agentkit.observability.phoenix import COLLECTOR_ENDPOINT_ENV, is_healthy, phoenix_endpoint
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ def connect(base_url: str | None = None, *, pointer: str = f"${COLLECTOR_ENDPOIN
     """The Phoenix at `base_url` (default: :func:`phoenix_endpoint`), once it answers;
     `pointer` names how the user chooses another (an option, the variable)."""
     url = (base_url or phoenix_endpoint()).rstrip("/")
+    headers = exporter_headers()  # checked $PHOENIX_API_KEY / $PHOENIX_CLIENT_HEADERS, as for span exports
     try:
         answered = is_healthy(url, timeout=3.0)
     except (httpx.InvalidURL, ValueError) as exc:
@@ -53,4 +55,4 @@ def connect(base_url: str | None = None, *, pointer: str = f"${COLLECTOR_ENDPOIN
         )
     from phoenix.client import Client
 
-    return PhoenixAPI(url, Client(base_url=url))
+    return PhoenixAPI(url, Client(base_url=url, headers=headers))
