@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -280,3 +281,20 @@ def test_llm_history_policy_sends_only_the_newest_turns(write_graph: Callable[..
     everything = LocalChatModel().get_num_tokens_from_messages([SystemMessage("Be brief."), *state["messages"][:-1]])
     assert len(state["messages"]) == 42  # the stored conversation keeps every turn
     assert sent <= 120 + 20 < everything  # the newest turns within 120 tokens, plus the system message
+
+
+def test_checkpoints_are_created_where_hard_links_are_not_supported(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentkit.engine import checkpoints
+
+    def no_links(source: str, target: str) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(checkpoints.os, "link", no_links)
+    path = workspace / "checkpoints.sqlite"
+    checkpoints.open_checkpoints(path).close()
+    tables = {row[0] for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
+    assert {"checkpoints", "writes"} <= tables
+    assert not [p.name for p in workspace.iterdir() if p.name.endswith((".new", ".copy"))]
+    checkpoints.open_checkpoints(path).close()  # a second open finds it complete

@@ -7,6 +7,7 @@ file is damage, reported with how to recover, and left exactly as it is."""
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import tempfile
 from contextlib import closing
@@ -75,9 +76,23 @@ def _create(path: Path) -> None:
             os.link(temporary, path)  # never replaces a database another process just made
         except FileExistsError:
             pass
+        except OSError:  # a file system without hard links: the same, with an exclusive create
+            _copy_exclusive(Path(temporary), path)
     finally:
         for leftover_file in (temporary, f"{temporary}-wal", f"{temporary}-shm"):
             Path(leftover_file).unlink(missing_ok=True)
+
+
+def _copy_exclusive(source: Path, path: Path) -> None:
+    """Copy `source` to `path` unless `path` exists (the copy is complete before its rename)."""
+    try:
+        claim = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return
+    os.close(claim)  # `path` stays 0 bytes for a moment; the rename below fills it at once
+    staging = path.with_name(f"{path.name}.copy")
+    shutil.copyfile(source, staging)
+    os.replace(staging, path)
 
 
 def _damaged(path: Path, what: str) -> ConfigError:
