@@ -7,9 +7,11 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.panel import Panel
+from rich.table import Table
 
 from agentkit.cli.run import show_event
-from agentkit.engine.runner import run_graph
+from agentkit.engine.runner import RunResult, run_graph
+from agentkit.models.adapters import base_only
 from agentkit.observability.phoenix import PhoenixConfig, default_working_dir, project_url, start_detached
 from agentkit.rag.config import StoreConfig
 from agentkit.rag.open import open_index
@@ -19,11 +21,13 @@ console = Console()
 ROUTER_QUESTIONS = ("What is 12 times 7?", "What is the capital of France?")
 CHAT_TURNS = ("Hi! My name is Ana and I love hiking.", "What is my name?")
 RAG_QUESTIONS = ("Where are checkpoints stored?", "Who won the 2022 World Cup?")
+RUDE_MESSAGE = "your stupid code broke the build again, fix it now you idiot"
 
 
 def run_demo(workspace: Path | None = None) -> None:
     """Start a local Phoenix (detached), run router_demo and a two-turn chat, index docs/
-    and ask self_rag about it, print links."""
+    and ask self_rag about it, rewrite a rude message with the base model and with the
+    polite_tone adapter (scored by the tone evaluator), print links."""
     workspace = workspace or find_workspace()
     graphs = workspace / "graphs"
     url, started = start_detached(PhoenixConfig(working_dir=default_working_dir(workspace)))
@@ -50,10 +54,27 @@ def run_demo(workspace: Path | None = None) -> None:
         result = run_graph(graphs / "self_rag.yaml", question)
         console.print(Panel(str(result.answer), title=f"answer (grounding {result.state.get('grounding', 0):.2f})"))
 
+    console.rule(f"tone: {RUDE_MESSAGE}")
+    with base_only():
+        base = run_graph(graphs / "tone.yaml", RUDE_MESSAGE)
+    tuned = run_graph(graphs / "tone.yaml", RUDE_MESSAGE)
+    console.print(_tone_table({"base model": base, "polite_tone adapter": tuned}))
+
     console.rule("traces")
-    for graph in ("router_demo", "chat", "self_rag"):
+    for graph in ("router_demo", "chat", "self_rag", "tone"):
         console.print(f"{graph}: {project_url(url, graph)}")
     console.print("Stop Phoenix with `agentkit phoenix --stop`.")
+
+
+def _tone_table(results: dict[str, RunResult]) -> Table:
+    """Each rewrite with the tone evaluator's scores (the graph's `check_tone` nodes)."""
+    table = Table("model", "rewrite", "style", "meaning", "fluency", "joint", "check")
+    for label, result in results.items():
+        scores = result.state.get("tone") or {}
+        figures = [f"{scores[k]:.2f}" if k in scores else "-" for k in ("style", "meaning", "fluency", "joint")]
+        verdict = "failed: " + ", ".join(scores["failed"]) if scores.get("failed") else "passed"
+        table.add_row(label, str(result.answer), *figures, verdict)
+    return table
 
 
 def main() -> None:
