@@ -25,9 +25,11 @@ svg { max-width: 100%; height: auto; }
 """
 
 
-def write_html(results: Sequence[EvalResult], path: Path, labels: Sequence[str] | None = None) -> None:
-    """Write the report of `results` (at least one; the last is the newest) to `path`."""
-    page = render_html(results, labels)
+def write_html(results: Sequence[EvalResult], path: Path, labels: Sequence[str] | None = None,
+               extra: str = "") -> None:
+    """Write the report of `results` (at least one; the last is the newest) to `path`, with
+    an eval kind's `extra` sections (HTML) at the end."""
+    page = render_html(results, labels).replace("</body></html>", f"{extra}\n</body></html>")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(page, encoding="utf-8")

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from agentkit.errors import ConfigError
-from agentkit.evals.html import _figure, _svg, render_html
+from agentkit.evals.html import _figure, _svg, write_html
 from agentkit.evals.results import EvalResult
 
 PANELS = ("joint", "style", "meaning", "fluency")
@@ -17,17 +16,10 @@ EXAMPLES = 12
 
 def write_tone_html(result: EvalResult, path: Path, earlier: Sequence[EvalResult] = ()) -> None:
     """Write the report of a tone run (and earlier runs charted next to it) to `path`."""
-    page = render_html([*earlier, result])
     extra = "\n".join(["<h2>Per-sentence scores</h2>",
                        "<p>Each variant's scores over the sentences (box: quartiles; line: median).</p>",
                        distribution_svg(result), "<h2>Example rewrites</h2>", examples_table(result)])
-    page = page.replace("</body></html>", extra + "\n</body></html>")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot write HTML report {path}: {exc.strerror}\n"
-                          "    fix: choose a writable path") from None
+    write_html([*earlier, result], path, extra=extra)
 
 
 def distribution_svg(result: EvalResult) -> str:
