@@ -59,7 +59,8 @@ def show_command(
                   f"created: {meta.created:%Y-%m-%d %H:%M}  lora: {training.get('lora')}  "
                   f"train: {training.get('train')}", highlight=False, soft_wrap=True)
     for item in meta.data:
-        console.print(f"data: {item.source}  {item.rows} rows  license {item.license}", highlight=False)
+        console.print(f"data: {item.source}  {item.rows} rows  license {item.license}", highlight=False,
+                      soft_wrap=True)
     if meta.evals:
         table = Table("metric", "data", "base", "adapter", "Δ")
         for row in meta.evals:
