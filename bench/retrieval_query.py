@@ -31,7 +31,7 @@ import torch
 from agentkit.evals.retrieval.loading import load_beir
 from agentkit.evals.retrieval.metrics import documents_by_best_rank, ndcg_at_k
 from agentkit.evals.retrieval.results import Latency
-from agentkit.evals.retrieval.running import default_store_name, index_corpus, store_config
+from agentkit.evals.corpus_store import default_store_name, index_corpus, store_config
 from agentkit.rag.chunking import ChunkingConfig
 from agentkit.rag.fusion import FusionConfig
 from agentkit.rag.open import open_index

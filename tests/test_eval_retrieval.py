@@ -22,7 +22,7 @@ from agentkit.evals.retrieval.metrics import (
     recall_at_k,
 )
 from agentkit.evals.retrieval.results import Latency
-from agentkit.evals.retrieval.running import default_store_name
+from agentkit.evals.corpus_store import default_store_name
 from agentkit.rag.chunking import ChunkingConfig
 
 # -- metrics -------------------------------------------------------------------------

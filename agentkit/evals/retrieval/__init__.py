@@ -11,7 +11,8 @@ from agentkit.evals.retrieval.metrics import (
     recall_at_k,
 )
 from agentkit.evals.retrieval.results import MODES, Latency, ModeResult, QueryScore, RetrievalRun
-from agentkit.evals.retrieval.running import SearchSettings, default_store_name, evaluate, run_mode
+from agentkit.evals.corpus_store import default_store_name
+from agentkit.evals.retrieval.running import SearchSettings, evaluate, run_mode
 
 __all__ = [
     "MODES",

@@ -8,24 +8,18 @@ is the wall time of the search, query embedding (and reranking) included.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentkit.errors import ConfigError
 from agentkit.evals.retrieval.loading import BeirData, Query
 from agentkit.evals.retrieval.metrics import documents_by_best_rank, query_metrics
 from agentkit.evals.retrieval.results import Mode, ModeResult, QueryScore
-from agentkit.rag.chunking import ChunkingConfig
 from agentkit.rag.chunks import Hit
-from agentkit.rag.config import StoreConfig
 from agentkit.rag.document_index import DocumentIndex
 from agentkit.rag.fusion import FusionConfig
-from agentkit.rag.indexing import IndexPlan, IndexReport, Progress
-from agentkit.rag.options import store_options
 
 if TYPE_CHECKING:
     from agentkit.rag.rerank import Reranker
@@ -42,29 +36,6 @@ class SearchSettings:
     fusion: FusionConfig = field(default_factory=FusionConfig)
     reranker: "Reranker | None" = None
     rerank_depth: int = RERANK_DEPTH
-
-
-def default_store_name(corpus: Path, chunking: ChunkingConfig) -> str:
-    """A store per corpus path and chunking, so re-runs find (and update) their store."""
-    digest = hashlib.sha256(str(corpus.resolve()).encode()).hexdigest()[:12]
-    return f"beir-{digest}-c{chunking.chunk_size}-o{chunking.chunk_overlap}"
-
-
-def store_config(name: str) -> StoreConfig:
-    """An embedded store named `name` (a bad name is a ConfigError, checked by rag.options)."""
-    return store_options(name)
-
-
-def index_corpus(
-    index: DocumentIndex, corpus: Path, workspace: Path, chunking: ChunkingConfig, *,
-    progress: Progress | None = None, on_plan: Callable[[IndexPlan], None] | None = None,
-) -> IndexReport:
-    """Bring the store in line with the corpus file (unchanged chunks are not re-embedded)."""
-    report = index.index([corpus], workspace, chunking, progress=progress, on_plan=on_plan)
-    if report.skipped:
-        path, why = report.skipped[0]
-        raise ConfigError(f"could not index {path}: {why}")
-    return report
 
 
 def search(index: DocumentIndex, query: str, mode: Mode, settings: SearchSettings) -> list[Hit]:

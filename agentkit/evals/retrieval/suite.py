@@ -48,12 +48,10 @@ def run_retrieval(
 ) -> tuple[RetrievalRun, dict[str, dict[str, int]]]:
     """The retrieval run itself (per-mode figures, every query) and the relevance judgements."""
     from agentkit.evals.retrieval.loading import load_beir
-    from agentkit.evals.retrieval.running import (
-        SearchSettings, default_store_name, evaluate, index_corpus, missing_relevant, store_config,
-    )
+    from agentkit.evals.corpus_store import default_store_name, index_with_progress, store_config
+    from agentkit.evals.retrieval.running import SearchSettings, evaluate, missing_relevant
     from agentkit.rag.chunking import ChunkingConfig
     from agentkit.rag.fusion import FusionConfig
-    from agentkit.rag.indexing import IndexPlan
     from agentkit.rag.open import open_index
     from agentkit.rag.rerank import make_reranker
     from agentkit.workspace import find_workspace
@@ -75,14 +73,7 @@ def run_retrieval(
     workspace = find_workspace()
     index = open_index(config, workspace)
     try:
-        progress.start("reading and chunking the corpus", None)
-
-        def on_plan(plan: IndexPlan) -> None:
-            progress.start("embedding chunks", len(plan.add))
-
-        report = index_corpus(index, corpus, workspace, chunking, on_plan=on_plan,
-                              progress=lambda n: progress.advance("embedding chunks", n))
-        progress.log(f"store {name!r}: {report.summary()}")
+        report = index_with_progress(index, corpus, workspace, chunking, progress, name)
         for mode in modes:
             progress.start(mode, len(beir.queries))
         done: dict[str, list[float]] = {m: [] for m in modes}
