@@ -1,0 +1,188 @@
+"""Entity resolution: which normalised names are one entity (every merge recorded, reversible).
+
+Candidates are found cheaply, never by comparing every pair:
+- acronyms: an all-capitals single word and the one multi-word name whose initials it
+  spells ("NASA" ~ "National Aeronautics and Space Administration"; two such names: none);
+- word order: the same words in another order ("smith john" ~ "john smith");
+- spelling: names that differ in one long word, by a high similarity of that word
+  (difflib), neither a prefix of the other ("Tchaikovsky" ~ "Tchaikovski", never
+  "Robert" ~ "Roberta", "World War I" ~ "World War II");
+- embeddings (optional): names sharing a rare word (blocking keeps the cost small) whose
+  embeddings are close, with the same numbers in both.
+Pairs are joined strongest first; a join that would put a `blocked` pair (one the user
+unmerged) in one entity is skipped, so chains cannot undo an unmerge. Each group of
+names gets one canonical key: the most mentioned (tie: shorter, then alphabetical).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from difflib import SequenceMatcher
+from itertools import combinations
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentkit.graphrag.names import initials
+
+Embed = Callable[[list[str]], np.ndarray]
+_ROMAN = frozenset("i ii iii iv v vi vii viii ix x xi xii xiii xiv xv xvi xvii xviii xix xx".split())
+
+
+class ResolutionConfig(BaseModel):
+    """When two names are merged into one entity."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    string_threshold: float = Field(0.9, gt=0, le=1, description="similarity of the one differing word")
+    embedding_threshold: float = Field(0.92, gt=0, le=1, description="cosine of the two names' embeddings")
+    use_embeddings: bool = Field(True, description="also merge by embedding similarity")
+    rare_word: int = Field(8, ge=2, description="a word shared by at most this many names pairs them up")
+
+
+class Merge(BaseModel):
+    """`alias` is folded into `canonical` (undo: keep the pair apart and rebuild)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    alias: str
+    canonical: str
+    method: Literal["string", "embedding"]
+    score: float
+
+
+_Edge = tuple[float, str, str, str]  # (score, method, a, b) with a < b
+
+
+def find_merges(
+    forms: Mapping[str, Counter[str]],
+    config: ResolutionConfig = ResolutionConfig(),
+    embed: Embed | None = None,
+    blocked: set[tuple[str, str]] | None = None,
+) -> list[Merge]:
+    """The merges among `forms` (key -> surface form counts), sorted by canonical then alias;
+    the same input gives the same merges."""
+    keys = sorted(key for key in forms if key)
+    frequency = {key: sum(forms[key].values()) for key in keys}
+    pairs = _shared_word_pairs(keys, config.rare_word)
+    edges = [*_acronym_edges(keys, forms), *_word_order_edges(keys), *_spelling_edges(pairs, config)]
+    if embed is not None and config.use_embeddings:
+        joined = {(a, b) for _, _, a, b in edges}
+        edges += _embedding_edges([p for p in pairs if p not in joined], embed, config)
+    return _merges(edges, frequency, {tuple(p) for p in blocked or set()})
+
+
+def _shared_word_pairs(keys: list[str], rare: int) -> list[tuple[str, str]]:
+    """Name pairs sharing a rare word, or (single words) their first four letters."""
+    blocks: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        words = key.split()
+        for word in set(words):
+            if len(word) > 2 and word not in _ROMAN and not word.isdigit():
+                blocks[word].append(key)
+        if len(words) == 1 and len(key) >= 6:
+            blocks["\x00" + key[:4]].append(key)
+    pairs = {pair for members in blocks.values() if 1 < len(members) <= rare
+             for pair in combinations(sorted(members), 2)}
+    return sorted(pairs)
+
+
+def _acronym_edges(keys: list[str], forms: Mapping[str, Counter[str]]) -> Iterable[_Edge]:
+    """An all-capitals word and the only multi-word name it abbreviates."""
+    expansions: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        if (spelled := initials(key)) and len(spelled) > 1:
+            expansions[spelled].append(key)
+    for key in keys:
+        if " " in key or not key.isalpha() or not 2 <= len(key) <= 8:
+            continue
+        if not any(form.replace(".", "").isupper() for form in forms[key]):
+            continue
+        if len(found := expansions.get(key, [])) == 1 and found[0] != key:
+            yield (1.0, "string", *sorted((key, found[0])))
+
+
+def _word_order_edges(keys: list[str]) -> Iterable[_Edge]:
+    """Names with the same words in another order."""
+    groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for key in keys:
+        if " " in key:
+            groups[tuple(sorted(key.split()))].append(key)
+    for members in groups.values():
+        for a, b in combinations(members, 2):
+            yield (1.0, "string", a, b)
+
+
+def _spelling_edges(pairs: list[tuple[str, str]], config: ResolutionConfig) -> Iterable[_Edge]:
+    """Names that differ in one long word, spelled almost alike."""
+    for a, b in pairs:
+        words_a, words_b = a.split(), b.split()
+        if len(words_a) != len(words_b):
+            continue
+        differing = [(x, y) for x, y in zip(words_a, words_b) if x != y]
+        if len(differing) != 1:
+            continue
+        x, y = differing[0]
+        if min(len(x), len(y)) < 4 or x.startswith(y) or y.startswith(x) or not _same_numbers(x, y):
+            continue
+        score = SequenceMatcher(None, x, y).ratio()
+        if score >= config.string_threshold:
+            yield (round(score, 4), "string", a, b)
+
+
+def _embedding_edges(pairs: list[tuple[str, str]], embed: Embed, config: ResolutionConfig) -> list[_Edge]:
+    """Names sharing a rare word whose embeddings are close (and that state the same numbers)."""
+    pairs = [(a, b) for a, b in pairs if _same_numbers(a, b)]
+    if not pairs:
+        return []
+    names = sorted({key for pair in pairs for key in pair})
+    vectors = np.asarray(embed(names), dtype=np.float32)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    row = {name: i for i, name in enumerate(names)}
+    edges: list[_Edge] = []
+    for a, b in pairs:
+        score = float(vectors[row[a]] @ vectors[row[b]])
+        if score >= config.embedding_threshold:
+            edges.append((round(score, 4), "embedding", a, b))
+    return edges
+
+
+def _same_numbers(a: str, b: str) -> bool:
+    """Both names state the same numbers (digits or roman numerals): "Super Bowl 50" is not 51."""
+    def numbers(text: str) -> set[str]:
+        return {w for w in text.split() if w in _ROMAN or any(c.isdigit() for c in w)}
+    return numbers(a) == numbers(b)
+
+
+def _merges(edges: list[_Edge], frequency: Mapping[str, int], blocked: set[tuple[str, str]]) -> list[Merge]:
+    """Join names strongest pair first (never a blocked pair), then name each group's canonical key."""
+    parent: dict[str, str] = {}
+    members: dict[str, set[str]] = {}
+
+    def root(key: str) -> str:
+        while parent.get(key, key) != key:
+            key = parent[key]
+        return key
+
+    best: dict[str, tuple[float, str]] = {}
+    for score, method, a, b in sorted(set(edges), key=lambda e: (-e[0], e[1], e[2], e[3])):
+        ra, rb = root(a), root(b)
+        if ra == rb:
+            continue
+        group_a, group_b = members.get(ra, {ra}), members.get(rb, {rb})
+        if any((x, y) in blocked or (y, x) in blocked for x in group_a for y in group_b):
+            continue
+        parent[rb] = ra
+        members[ra] = group_a | group_b
+        members.pop(rb, None)
+        for key in (a, b):
+            best.setdefault(key, (score, method))
+    merges: list[Merge] = []
+    for group in members.values():
+        canonical = min(group, key=lambda k: (-frequency[k], len(k), k))
+        for alias in sorted(group - {canonical}):
+            score, method = best[alias]
+            merges.append(Merge(alias=alias, canonical=canonical, method=method, score=score))  # type: ignore[arg-type]
+    return sorted(merges, key=lambda m: (m.canonical, m.alias))
