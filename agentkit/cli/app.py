@@ -13,6 +13,7 @@ from agentkit.cli.finetune import finetune_app
 from agentkit.cli.generate import generate_command
 from agentkit.cli.graph import graph_app
 from agentkit.cli.index import index_command
+from agentkit.cli.kg import kg_app
 from agentkit.cli.nodes import nodes_command
 from agentkit.cli.optimize import optimize_command
 from agentkit.cli.phoenix import phoenix_command
@@ -33,6 +34,7 @@ app.command("nodes")(nodes_command)
 app.command("phoenix")(phoenix_command)
 app.command("generate")(generate_command)
 app.command("index")(index_command)
+app.add_typer(kg_app, name="kg")
 app.add_typer(prompts_app, name="prompts")
 eval_app.command("groundedness")(groundedness_command)
 eval_app.command("tone")(tone_command)

@@ -1,0 +1,23 @@
+"""Choosing an extractor by name, and what an LLM extraction would cost before it runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from agentkit.graphrag.types import Extractor
+
+ExtractorName = Literal["lexical", "llm"]
+
+
+def make_extractor(name: ExtractorName, llm: str | None = None, base_url: str | None = None,
+                   workspace: Path | None = None) -> Extractor:
+    """The lexical extractor, or the LLM extractor over the bundled model (`llm` None), a
+    local/hub model, or a model served at `base_url`; its cache lives in the workspace."""
+    if name == "lexical":
+        from agentkit.graphrag.lexical import LexicalExtractor
+
+        return LexicalExtractor()
+    from agentkit.graphrag.llm_extract import llm_extractor
+
+    return llm_extractor(llm, base_url, workspace)
