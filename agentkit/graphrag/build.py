@@ -90,12 +90,11 @@ def build_knowledge_graph(
     embeddings: Embeddings | None = None,
     settings: BuildSettings = BuildSettings(),
     callbacks: BuildCallbacks = BuildCallbacks(),
-    rebuild: bool = False,
 ) -> BuildReport:
     """Extract what is new, forget what left the store, and derive the graph again if anything
     changed. `embeddings` (the store's) serve entity resolution's similarity merges."""
     started = time.perf_counter()
-    report = BuildReport(rebuilt_because=_reset_reason(files.meta(), identity, extractor, rebuild))
+    report = BuildReport(rebuilt_because=_reset_reason(files.meta(), identity, extractor))
     if report.rebuilt_because:
         files.clear()
     files.set_meta({"store_identity": identity, "extractor": extractor.name,
@@ -155,10 +154,8 @@ def derive(
     return KnowledgeGraph(meta=meta, graph=graph, communities=communities, reports=reports, merges=merges)
 
 
-def _reset_reason(meta: dict[str, str], identity: str, extractor: Extractor, rebuild: bool) -> str | None:
+def _reset_reason(meta: dict[str, str], identity: str, extractor: Extractor) -> str | None:
     """Why the stored extractions cannot be reused (None: they can)."""
-    if rebuild:
-        return "--rebuild" if meta else None
     if not meta:
         return None
     if meta.get("store_identity") != identity:

@@ -35,6 +35,16 @@ def rebuild_hint(store: str) -> str:
     return f"agentkit kg build --store {store} --rebuild"
 
 
+def set_aside_unreadable(folder: Path) -> Path:
+    """Rename an unreadable `kg.sqlite` (and its WAL files) to `*.unreadable`, so a rebuild
+    can start while nothing is deleted; the new name of the database."""
+    for suffix in ("", "-wal", "-shm"):
+        path = folder / f"{DATABASE}{suffix}"
+        if path.exists():
+            os.replace(path, path.with_name(f"{path.name}.unreadable"))
+    return folder / f"{DATABASE}.unreadable"
+
+
 class GraphFiles:
     """The files of one store's knowledge graph."""
 
@@ -84,10 +94,12 @@ class GraphFiles:
             self._db.executemany("DELETE FROM extractions WHERE chunk_id = ?", [(i,) for i in chunk_ids])
 
     def clear(self) -> None:
-        """Forget every extraction and the meta (a rebuild with another extractor)."""
+        """Forget every extraction, the meta and the derived graph (a rebuild); the user's
+        unmerges and the cached name vectors stay."""
         with self._transaction():
             self._db.execute("DELETE FROM extractions")
             self._db.execute("DELETE FROM meta")
+        (self.folder / SNAPSHOT).unlink(missing_ok=True)
 
     # -- entity resolution ---------------------------------------------------------
     def unmerged(self) -> set[tuple[str, str]]:
@@ -137,7 +149,7 @@ class GraphFiles:
     def write_snapshot(self, snapshot: dict[str, Any]) -> None:
         """Replace `graph.json` in one rename (readers see the old graph or the new one)."""
         path = self.folder / SNAPSHOT
-        partial = path.with_suffix(".json.partial")
+        partial = path.with_name(f"{SNAPSHOT}.partial")
         with partial.open("w", encoding="utf-8") as out:
             json.dump(snapshot, out, ensure_ascii=False, separators=(",", ":"))
             out.flush()

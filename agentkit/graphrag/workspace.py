@@ -9,7 +9,7 @@ from agentkit.errors import ConfigError
 from agentkit.graphrag.build import BuildCallbacks, BuildReport, BuildSettings, build_knowledge_graph
 from agentkit.graphrag.knowledge_graph import KnowledgeGraph, graph_folder, store_identity
 from agentkit.graphrag.names import normalize
-from agentkit.graphrag.storage import GraphFiles
+from agentkit.graphrag.storage import GraphFiles, set_aside_unreadable
 from agentkit.graphrag.types import Extractor, entity_node
 from agentkit.rag.config import StoreConfig
 
@@ -34,14 +34,28 @@ def update_store_graph(
         if index.store.count() == 0:
             raise ConfigError(f"store {config.name!r} is empty: there is nothing to build a graph from\n"
                               f"    fix: `agentkit index PATH --store {config.name}`")
-        files = open_graph_files(config, workspace)
+        files = _open_for_rebuild(config, workspace) if rebuild else open_graph_files(config, workspace)
         try:
-            return build_knowledge_graph(index.store, files, store_identity(config, workspace), extractor,
-                                         index.embeddings, settings, callbacks, rebuild)
+            report = build_knowledge_graph(index.store, files, store_identity(config, workspace), extractor,
+                                           index.embeddings, settings, callbacks)
         finally:
             files.close()
+        report.rebuilt_because = "--rebuild" if rebuild else report.rebuilt_because
+        return report
     finally:
         index.store.close()
+
+
+def _open_for_rebuild(config: StoreConfig, workspace: Path) -> GraphFiles:
+    """The graph files emptied of extractions (the user's unmerges and cached name vectors
+    stay); an unreadable database is set aside, not deleted."""
+    try:
+        files = open_graph_files(config, workspace)
+    except ConfigError:
+        set_aside_unreadable(graph_folder(config, workspace))
+        files = open_graph_files(config, workspace)
+    files.clear()
+    return files
 
 
 def find_entity(kg: KnowledgeGraph, name: str) -> str:
