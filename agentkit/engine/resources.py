@@ -7,6 +7,8 @@ import threading
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
+from pydantic import BaseModel
+
 from agentkit.engine.registry import Registry
 from agentkit.errors import ConfigError
 from agentkit.spec.models import ResourceSpec
@@ -30,6 +32,13 @@ class ResourcePool:
         self._registry = registry
         self._provided = dict(provided or {})
         self._workspace = workspace
+
+    def params(self, name: str) -> BaseModel | None:
+        """The validated params of the declared resource `name` (None for one given in code)."""
+        declared = self._declared.get(name)
+        if name in self._provided or declared is None:
+            return None
+        return self._registry.resource_kinds()[declared.kind].params_model.model_validate(declared.params)
 
     def get(self, name: str) -> Any:
         """The resource called `name`, built once per process per (kind, params)."""
