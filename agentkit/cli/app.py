@@ -8,6 +8,7 @@ from agentkit.cli.adapters import adapters_app
 from agentkit.cli.ask import ask_command
 from agentkit.cli.eval import eval_app
 from agentkit.cli.eval_groundedness import groundedness_command
+from agentkit.cli.eval_multihop import multihop_command
 from agentkit.cli.eval_tone import tone_command
 from agentkit.cli.finetune import finetune_app
 from agentkit.cli.generate import generate_command
@@ -38,6 +39,7 @@ app.add_typer(kg_app, name="kg")
 app.add_typer(prompts_app, name="prompts")
 eval_app.command("groundedness")(groundedness_command)
 eval_app.command("tone")(tone_command)
+eval_app.command("multihop")(multihop_command)
 app.add_typer(eval_app, name="eval")
 app.command("optimize")(optimize_command)
 app.add_typer(finetune_app, name="finetune")

@@ -18,7 +18,7 @@ from agentkit.models.config import ChatModelConfig
 eval_app = typer.Typer(
     help="Run eval suites (`run evals/NAME.yaml`, with a baseline gate) or one eval from "
     "flags: BFCL tool calling (`bfcl`, `report`), BEIR retrieval (`retrieval`), "
-    "HaluEval groundedness (`groundedness`).",
+    "HaluEval groundedness (`groundedness`), multi-hop retrieval (`multihop`).",
     no_args_is_help=True,
 )
 eval_app.command("run")(run_command)

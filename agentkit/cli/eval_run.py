@@ -73,6 +73,10 @@ def report_and_gate(
         before = [*(earlier or []), *([reference] if reference else [])]
         if result.kind == "tone":  # adds per-sentence score plots and example rewrites
             write_tone_html(result, html_out, before)
+        elif result.kind == "multihop":  # adds recall-by-k curves and supporting-document ranks
+            from agentkit.evals.multihop.html import write_multihop_html
+
+            write_multihop_html(result, html_out, before)
         else:
             write_html([*before, result], html_out)
         console.print(f"wrote {html_out}", highlight=False)

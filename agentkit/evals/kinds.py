@@ -72,6 +72,7 @@ MODULES = {
     "retrieval": "agentkit.evals.retrieval.suite",
     "groundedness": "agentkit.evals.groundedness_suite",
     "tone": "agentkit.evals.tone_suite",
+    "multihop": "agentkit.evals.multihop.suite",
 }
 
 

@@ -12,7 +12,7 @@ from agentkit.errors import GraphSpecError, Problem, YamlFileError, read_text
 from agentkit.evals.results import Threshold
 from agentkit.spec.loader import KeyPath, SourceMap, format_key, parse_yaml, validation_problems
 
-Kind = Literal["bfcl", "retrieval", "groundedness", "tone"]  # each has a module in evals.kinds.MODULES
+Kind = Literal["bfcl", "retrieval", "groundedness", "tone", "multihop"]  # each has a module in evals.kinds.MODULES
 KINDS: tuple[str, ...] = get_args(Kind)
 
 
