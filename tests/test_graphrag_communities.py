@@ -206,6 +206,18 @@ def test_missing_chunk_texts_are_not_quoted() -> None:
     assert report.relations  # relations come from the graph, not the texts
 
 
+def test_quoted_sentences_are_whole_prose_on_one_line() -> None:
+    graph = assemble(corpus())
+    community = next(c for c in detect_communities(graph) if node("Ada Lovelace") in c.entities)
+    markdown = ("with Charles Babbage and Ada Lovelace, a fragment cut by chunking.\n"
+                "# Ada Lovelace and Charles Babbage\n"
+                "```yaml\nAda Lovelace: Charles Babbage's Analytical Engine.\n```\n"
+                "- Ada Lovelace met Charles Babbage\n  in London in 1833.\n"
+                "- Ada Lovelace, Charles Babbage, Analytical Engine, London and 1843 were")
+    report = extractive_report(graph, community, {"ada-1": markdown})
+    assert report.sentences == [("Ada Lovelace met Charles Babbage in London in 1833.", "ada-1")]
+
+
 def test_report_round_trips_through_json() -> None:
     _, _, report = computing_report("louvain")
     assert CommunityReport.model_validate_json(report.model_dump_json()) == report

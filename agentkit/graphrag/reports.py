@@ -28,6 +28,11 @@ TOP_RELATIONS = 8
 TOP_SENTENCES = 5
 CANDIDATE_CHUNKS = 24
 MAX_SENTENCE = 400
+MIN_SENTENCE = 20
+_FENCED = re.compile(r"```.*?(?:```|$)", re.DOTALL)
+_BLOCK = re.compile(r"\n\s*(?:[-*+]\s|\d+[.)]\s|#{1,6}\s|\|)")
+_STARTS = re.compile(r"[\"'`(\[*]?[A-Z0-9]")
+_ENDS = re.compile(r"[.!?][\"'`)\]*]*$")
 SUMMARY_ENTITIES = 8
 SUMMARY_RELATIONS = 5
 SUMMARY_CITED = 3
@@ -153,6 +158,22 @@ def _centrality(graph: nx.Graph, members: set[str]) -> dict[str, float]:
     return scores
 
 
+def _prose(text: str) -> list[str]:
+    """The chunk's prose sentences on one line each: code blocks dropped, list items and
+    headings split apart; fragments (a chunk starting or ending mid-sentence, a heading, the
+    rest of a code block cut by chunking) and symbol runs skipped."""
+    text = _FENCED.sub("\n\n", text)
+    found = []
+    for block in _BLOCK.split(text):
+        for sentence in split_sentences(block):
+            sentence = " ".join(sentence.split())
+            letters = sum(ch.isalpha() or ch == " " for ch in sentence)
+            if (len(sentence) >= MIN_SENTENCE and _STARTS.match(sentence) and _ENDS.search(sentence)
+                    and letters >= 0.7 * len(sentence)):
+                found.append(sentence)
+    return found
+
+
 def _internal_relations(graph: nx.Graph, members: set[str]) -> list[tuple[tuple[str, str], dict]]:
     """Relation edges with both ends in the community, strongest first."""
     found = {
@@ -183,7 +204,7 @@ def _central_sentences(graph: nx.Graph, top: list[str], scores: Mapping[str, flo
     candidates = sorted((c for c in chunk_score if c in chunk_texts), key=lambda c: (-chunk_score[c], c))
     scored: list[tuple[float, str, str]] = []
     for chunk_id in candidates[:CANDIDATE_CHUNKS]:
-        for sentence in split_sentences(chunk_texts[chunk_id]):
+        for sentence in _prose(chunk_texts[chunk_id]):
             named = {forms[m.group(1).casefold()] for m in pattern.finditer(sentence)}
             if named:
                 text = sentence if len(sentence) <= MAX_SENTENCE else sentence[:MAX_SENTENCE - 1].rstrip() + "…"
@@ -192,7 +213,7 @@ def _central_sentences(graph: nx.Graph, top: list[str], scores: Mapping[str, flo
     per_chunk: Counter[str] = Counter()
     seen: set[str] = set()
     for _, chunk_id, text in sorted(scored, key=lambda s: (-s[0], s[1], s[2])):
-        if text in seen or per_chunk[chunk_id] >= 2:
+        if per_chunk[chunk_id] >= 2 or any(text in other or other in text for other in seen):
             continue
         chosen.append((text, chunk_id))
         seen.add(text)
