@@ -146,7 +146,7 @@ def _graph_searcher(settings: MultihopSettings, config: StoreConfig, workspace: 
     report = update_store_graph(config, workspace, extractor, callbacks=BuildCallbacks(
         planned=lambda new, removed: progress.start(task, new),
         extracted=lambda n: progress.advance(task, n),
-        phase=lambda name: progress.log(f"deriving the graph: {name}")))
+        phase=lambda name: progress.advance(task, 0, note=f"deriving the graph: {name}")))
     progress.log(f"graph of store {config.name!r}: {report.summary()}")
     kg = load_knowledge_graph(config, workspace)
     meta = kg.meta
