@@ -60,6 +60,7 @@ _MONTH = {m: i for i, m in enumerate(MONTHS)} | {m[:3]: i for i, m in enumerate(
 _DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _CONNECTORS = frozenset("of the de du des la le da di del della do dos das van von der den y for upon & al bin ibn"
                         .split())
+_JOINERS = frozenset("of for the & upon".split())
 _HONORIFICS = frozenset("mr mr. mrs mrs. ms ms. dr dr. sir dame prof prof.".split())
 _ROLES = frozenset("president senator governor chancellor".split())
 _STARTERS = frozenset("""
@@ -113,6 +114,12 @@ _PERSON_CUES = frozenset("""
     comedian dancer model scientist physicist chemist philosopher economist designer businessman
     businesswoman entrepreneur wife husband son daughter father mother brother sister directed written
     composed starring stars sung
+""".split())
+_HEADS = _ORG_WORDS | _PLACE_WORDS | frozenset("""
+    archive archives museum duke duchess king queen prince princess earl count lord emperor battle treaty
+    statue house order war history minister secretary governor president bishop archbishop mayor
+    director chairman cathedral abbey chapel temple school office hall festival award awards prize cup
+    championship institute
 """.split())
 _PLACE_PREPOSITIONS = frozenset("in near at from".split())
 _ADVERB = re.compile(r"..(?:ally|ntly|ously|ively|ately|edly|ingly|erly)$")
@@ -333,6 +340,11 @@ def _tokens(text: str) -> list[_Token]:
         else:
             tokens.append(_Token(raw, kind, raw.lower(), kind in ("abbr", "acro", "initial") and raw[:1].isupper(),
                                  space, raw))
+    for i in range(len(tokens) - 2, -1, -1):  # "said I. The ..." ends a sentence; "John F. Kennedy" does not
+        if tokens[i].kind == "initial" and tokens[i + 1].lower in _STARTERS:
+            letter = tokens[i].text[0]
+            tokens[i:i + 1] = [_Token(letter, "word", letter.lower(), True, tokens[i].space, letter),
+                               _Token(".", "punct", ".", False, False, ".")]
     return tokens
 
 
@@ -398,8 +410,9 @@ def _span_end(sentence: list[_Token], start: int, covered: set[int], max_words: 
             last, connectors = j, 0
             if token.possessive or token.suffixed:
                 break
-        elif token.lower in _CONNECTORS and token.kind in ("word", "punct") and connectors < 2:
-            connectors += 1
+        elif token.lower in _CONNECTORS and token.kind in ("word", "punct") and connectors < 2 and (
+                connectors or token.lower not in _JOINERS or last == start or sentence[last].lower in _HEADS):
+            connectors += 1  # "Charles de Gaulle", "Royal Society of London"; not "Charles Babbage of ..."
         elif token.kind == "num" and j == last + 1 and len(token.text) <= 3 and token.text.isdigit():
             last = j
             break
@@ -516,7 +529,7 @@ def _settle_title(entry: _Found, chunk: Chunk, key: str) -> None:
         entry.types["organization"] += 5
     elif any(w in _PLACE_WORDS for w in words) or "," in chunk.title:
         entry.types["place"] += 5
-    elif re.search(r"\(\s*(?:born\b|c\.\s*)?\d{3,4}\s*[-\u2013]", chunk.text) or re.search(r"\(\s*born\b", chunk.text) \
+    elif re.search(r"\([^()]{0,24}?\d{3,4}\s*[-\u2013]", chunk.text) or re.search(r"\(\s*born\b", chunk.text) \
             or len(_PRONOUNS.findall(chunk.text)) >= 2:
         entry.types["person"] += 5
 

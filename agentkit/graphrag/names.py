@@ -7,6 +7,7 @@ case, accent, punctuation and article variants ("The Beatles", "beatles").
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -20,12 +21,13 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 
 def normalize(name: str) -> str:
-    """The key of `name`: casefolded, accents stripped, a trailing parenthesised
+    """The key of `name`: HTML entities read ("&amp;"), casefolded, accents stripped, a trailing parenthesised
     disambiguation and a final possessive dropped, apostrophes removed ("O'Brien" ->
     "obrien"), '&' read as "and", other punctuation made a space, runs of single letters
     joined ("B.B.C." -> "bbc"), a leading article dropped ("The Who" -> "who"); "" when
     nothing with a letter or digit is left."""
-    text = _DISAMBIGUATION.sub("", name.strip()) or name.strip()
+    text = html.unescape(name).strip() if "&" in name else name.strip()
+    text = _DISAMBIGUATION.sub("", text) or text
     text = _POSSESSIVE.sub("", text)
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))

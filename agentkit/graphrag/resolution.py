@@ -2,13 +2,25 @@
 
 Candidates are found cheaply, never by comparing every pair:
 - acronyms: an all-capitals single word and the one multi-word name whose initials it
-  spells ("NASA" ~ "National Aeronautics and Space Administration"; two such names: none);
-- word order: the same words in another order ("smith john" ~ "john smith");
+  spells ("NASA" ~ "National Aeronautics and Space Administration"; two such names: none),
+  when that name reads like an institution or a thing (it has a word like "Administration",
+  "Party", "Index"), never a person's or a place's name ("MVP" is not "Marcus Vitruvius
+  Pollio", nor "BWV" "Buckeye, West Virginia"), and when the acronym is not named more than
+  three times as often as the name (then it mostly stands for something else: "BBC" is not
+  "Boston Beer Company" in a corpus that says "BBC" everywhere);
+- word order: the same words, connectors aside, in another order ("Treaty of Versailles" ~
+  "Versailles Treaty");
 - spelling: names that differ in one long word, by a high similarity of that word
-  (difflib), neither a prefix of the other ("Tchaikovsky" ~ "Tchaikovski", never
-  "Robert" ~ "Roberta", "World War I" ~ "World War II");
-- embeddings (optional): names sharing a rare word (blocking keeps the cost small) whose
-  embeddings are close, with the same numbers in both.
+  (difflib; a single-word name only from 10 letters), neither a prefix of the other nor
+  another ending of one stem ("Tchaikovsky" ~
+  "Tchaikovski", never "Robert" ~ "Roberta", "Anglicans" ~ "Anglicanism", "World War I" ~
+  "World War II");
+- embeddings (optional): a name and the one longer name with the same first and last word
+  and only inner words added, middle names in effect ("Sheldon Axler" ~ "Sheldon Jay
+  Axler"; never "Tigers" ~ "Detroit Tigers", "Nelson Mandela" ~ "Winnie Mandela", nor
+  "John Smith" when several longer John ... Smiths exist), whose embeddings are close.
+  Names with a common noun ("Royal Navy", "Red River", "National League"), a number or a
+  compass word are left alone: an inserted word there usually names another thing.
 Pairs are joined strongest first; a join that would put a `blocked` pair (one the user
 unmerged) in one entity is skipped, so chains cannot undo an unmerge. Each group of
 names gets one canonical key: the most mentioned (tie: shorter, then alphabetical).
@@ -25,9 +37,26 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentkit.graphrag.names import initials
+from agentkit.graphrag.names import CONNECTORS, initials
 
 Embed = Callable[[list[str]], np.ndarray]
+_GENERIC = frozenset("""
+    river lake sea bay island mountain mountains valley park street road avenue airport station bridge
+    city county state republic kingdom empire province district region area village town church cathedral
+    university college school academy institute museum library hospital navy army force league party
+    department ministry government council committee society association union federation company group
+    studio studios records pictures network channel show series games cup championship championships prize
+    award awards hall fame club team act law treaty war battle expedition line cruises band orchestra
+""".split())
+_INSTITUTIONAL = frozenset("""
+    administration agency alliance authority bank board broadcasting bureau center centre command
+    commission conference confederation corporation corps council division festival foundation front fund
+    index institution movement office order organization organisation program programme report service
+    services system trust conseil consejo
+""".split())
+_ENDINGS = ("", "s", "es", "ism", "isms", "ist", "ists", "ian", "ians", "an", "ans", "ic", "ics", "al", "ese")
+_COMPASS = frozenset("north south east west northern southern eastern western upper lower new old greater little "
+                     "northeast northwest southeast southwest central".split())
 _ROMAN = frozenset("i ii iii iv v vi vii viii ix x xi xii xiii xiv xv xvi xvii xviii xix xx".split())
 
 
@@ -37,9 +66,10 @@ class ResolutionConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     string_threshold: float = Field(0.9, gt=0, le=1, description="similarity of the one differing word")
-    embedding_threshold: float = Field(0.92, gt=0, le=1, description="cosine of the two names' embeddings")
+    embedding_threshold: float = Field(0.88, gt=0, le=1, description="cosine of the two names' embeddings")
     use_embeddings: bool = Field(True, description="also merge by embedding similarity")
-    rare_word: int = Field(8, ge=2, description="a word shared by at most this many names pairs them up")
+    rare_word: int = Field(8, ge=2, description="a word shared by at most this many names pairs them "
+                           "up for the spelling comparison")
 
 
 class Merge(BaseModel):
@@ -66,11 +96,11 @@ def find_merges(
     the same input gives the same merges."""
     keys = sorted(key for key in forms if key)
     frequency = {key: sum(forms[key].values()) for key in keys}
-    pairs = _shared_word_pairs(keys, config.rare_word)
-    edges = [*_acronym_edges(keys, forms), *_word_order_edges(keys), *_spelling_edges(pairs, config)]
+    edges = [*_acronym_edges(keys, forms, frequency), *_word_order_edges(keys),
+             *_spelling_edges(_shared_word_pairs(keys, config.rare_word), config)]
     if embed is not None and config.use_embeddings:
         joined = {(a, b) for _, _, a, b in edges}
-        edges += _embedding_edges([p for p in pairs if p not in joined], embed, config)
+        edges += _embedding_edges([p for p in _inner_word_pairs(keys) if p not in joined], embed, config)
     return _merges(edges, frequency, {tuple(p) for p in blocked or set()})
 
 
@@ -89,27 +119,29 @@ def _shared_word_pairs(keys: list[str], rare: int) -> list[tuple[str, str]]:
     return sorted(pairs)
 
 
-def _acronym_edges(keys: list[str], forms: Mapping[str, Counter[str]]) -> Iterable[_Edge]:
+def _acronym_edges(keys: list[str], forms: Mapping[str, Counter[str]],
+                   frequency: Mapping[str, int]) -> Iterable[_Edge]:
     """An all-capitals word and the only multi-word name it abbreviates."""
     expansions: dict[str, list[str]] = defaultdict(list)
     for key in keys:
         if (spelled := initials(key)) and len(spelled) > 1:
             expansions[spelled].append(key)
+    expansions = {acronym: [k for k in found if _institutional(k)] for acronym, found in expansions.items()}
     for key in keys:
-        if " " in key or not key.isalpha() or not 2 <= len(key) <= 8:
+        if " " in key or not key.isalpha() or not 3 <= len(key) <= 8:
             continue
         if not any(form.replace(".", "").isupper() for form in forms[key]):
             continue
-        if len(found := expansions.get(key, [])) == 1 and found[0] != key:
+        if len(found := expansions.get(key, [])) == 1 and frequency[key] <= 3 * frequency[found[0]]:
             yield (1.0, "string", *sorted((key, found[0])))
 
 
 def _word_order_edges(keys: list[str]) -> Iterable[_Edge]:
-    """Names with the same words in another order."""
+    """Names with the same words (connectors aside) in another order."""
     groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for key in keys:
-        if " " in key:
-            groups[tuple(sorted(key.split()))].append(key)
+        if " " in key and len(content := _content(key)) > 1:
+            groups[tuple(sorted(content))].append(key)
     for members in groups.values():
         for a, b in combinations(members, 2):
             yield (1.0, "string", a, b)
@@ -122,19 +154,52 @@ def _spelling_edges(pairs: list[tuple[str, str]], config: ResolutionConfig) -> I
         if len(words_a) != len(words_b):
             continue
         differing = [(x, y) for x, y in zip(words_a, words_b) if x != y]
-        if len(differing) != 1:
+        if len(differing) != 1 or (len(words_a) == 1 and min(len(a), len(b)) < 10):
             continue
         x, y = differing[0]
-        if min(len(x), len(y)) < 4 or x.startswith(y) or y.startswith(x) or not _same_numbers(x, y):
+        if min(len(x), len(y)) < 4 or x.startswith(y) or y.startswith(x) or not _same_numbers(x, y) \
+                or _other_ending(x, y):
             continue
         score = SequenceMatcher(None, x, y).ratio()
         if score >= config.string_threshold:
             yield (round(score, 4), "string", a, b)
 
 
+def _inner_word_pairs(keys: list[str]) -> list[tuple[str, str]]:
+    """(shorter, longer) names with the same first and last word, the longer only adding inner
+    words (no numbers, no compass words): "sheldon axler" / "sheldon jay axler"."""
+    ends: dict[tuple[str, str], list[tuple[str, list[str]]]] = defaultdict(list)
+    for key in keys:
+        words = key.split()
+        if len(words) > 1 and not any(w in _GENERIC or w in CONNECTORS for w in words):
+            ends[words[0], words[-1]].append((key, words))
+    longer: dict[str, list[str]] = defaultdict(list)
+    for group in ends.values():
+        for (a, words_a), (b, words_b) in combinations(group, 2):
+            (short, s_words), (long, l_words) = sorted([(a, words_a), (b, words_b)], key=lambda x: len(x[1]))
+            if len(s_words) < len(l_words) and _inner_only(s_words, l_words):
+                longer[short].append(long)
+    return sorted(tuple(sorted((short, found[0]))) for short, found in longer.items()  # type: ignore[misc]
+                  if len(found) == 1)
+
+
+def _inner_only(short: list[str], long: list[str]) -> bool:
+    """`long` is `short` with words inserted (in order), none of them a number or a compass word."""
+    rest = iter(long)
+    if not all(word in rest for word in short):
+        return False
+    added = list(long)
+    for word in short:
+        added.remove(word)
+    return not any(w in _ROMAN or w in _COMPASS or any(c.isdigit() for c in w) for w in added)
+
+
+def _content(key: str) -> list[str]:
+    return [word for word in key.split() if word not in CONNECTORS]
+
+
 def _embedding_edges(pairs: list[tuple[str, str]], embed: Embed, config: ResolutionConfig) -> list[_Edge]:
-    """Names sharing a rare word whose embeddings are close (and that state the same numbers)."""
-    pairs = [(a, b) for a, b in pairs if _same_numbers(a, b)]
+    """Candidate pairs whose embeddings are close."""
     if not pairs:
         return []
     names = sorted({key for pair in pairs for key in pair})
@@ -147,6 +212,19 @@ def _embedding_edges(pairs: list[tuple[str, str]], embed: Embed, config: Resolut
         if score >= config.embedding_threshold:
             edges.append((round(score, 4), "embedding", a, b))
     return edges
+
+
+def _institutional(key: str) -> bool:
+    """A name with a word of an institution or a thing, and no number ("royal air force")."""
+    words = key.split()
+    return any(w in _GENERIC or w in _INSTITUTIONAL for w in words) and all(
+        w not in _ROMAN and not any(c.isdigit() for c in w) for w in words)
+
+
+def _other_ending(x: str, y: str) -> bool:
+    """One stem with two endings: "anglicans" / "anglicanism", "precisionist" / "precisionism"."""
+    return any(x.endswith(a) and y.endswith(b) and x[:len(x) - len(a)] == y[:len(y) - len(b)]
+               for a in _ENDINGS for b in _ENDINGS if a != b)
 
 
 def _same_numbers(a: str, b: str) -> bool:
