@@ -121,7 +121,8 @@ def test_large_communities_split_a_level_down(method: str) -> None:
         assert len(child.entities) <= 4
     for parent in {c.parent for c in children}:  # the children of a split community partition it
         parts = [set(c.entities) for c in children if c.parent == parent]
-        assert set().union(*parts) == set(by_id[parent].entities) and sum(map(len, parts)) == len(by_id[parent].entities)
+        whole = by_id[parent].entities
+        assert set().union(*parts) == set(whole) and sum(map(len, parts)) == len(whole)
     triangle = {node(f"Topic 05 {p}") for p in ("Alpha", "Beta", "Gamma")}
     assert any(triangle <= set(c.entities) for c in children + [c for c in communities if len(c.entities) <= 4])
 
@@ -175,7 +176,8 @@ def test_report_cites_a_chunk_for_every_sentence_and_relation() -> None:
     sentences = [text for text, _ in report.sentences]
     assert "The weather was mild." not in sentences  # names no entity of the community
     assert sentences[0] == "Ada Lovelace worked with Charles Babbage on the Analytical Engine."
-    assert set(report.chunk_ids) == {c for r in report.relations for c in r.chunk_ids} | {c for _, c in report.sentences}
+    cited = {c for r in report.relations for c in r.chunk_ids} | {c for _, c in report.sentences}
+    assert set(report.chunk_ids) == cited
 
 
 def test_report_summary_is_a_compact_cited_text() -> None:

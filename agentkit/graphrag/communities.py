@@ -45,18 +45,9 @@ class _Group:
 
 def entity_graph(graph: nx.Graph) -> nx.Graph:
     """The weighted entity–entity graph: relation weights + shared-chunk co-mention counts."""
-    weights: dict[tuple[str, str], float] = defaultdict(float)
-    for u, v, data in graph.edges(data=True):
-        if data.get("kind") == "relation" and u != v:
-            weights[(min(u, v), max(u, v))] += float(data.get("weight", 1.0))
-    for node in graph:
-        if node.startswith(CHUNK):
-            mentioned = sorted(n for n in graph[node] if n.startswith(ENTITY))
-            for pair in combinations(mentioned, 2):
-                weights[pair] += 1.0
     entities = nx.Graph()
     entities.add_nodes_from(sorted(n for n in graph if n.startswith(ENTITY)))
-    entities.add_weighted_edges_from((u, v, w) for (u, v), w in sorted(weights.items()))
+    entities.add_weighted_edges_from(_ties(graph))
     return entities
 
 
@@ -68,14 +59,28 @@ def detect_communities(graph: nx.Graph, seed: int = 0, max_cluster_size: int = 1
     graspologic-native imports, else Louvain)."""
     if max_cluster_size < 1:
         raise ValueError(f"max_cluster_size must be at least 1, got {max_cluster_size}")
-    entities = entity_graph(graph)
-    tied = entities.subgraph(n for n in entities if entities.degree(n) > 0)
+    ties = _ties(graph)
     groups: list[_Group] = []
-    if tied.number_of_edges():
+    if ties:
         split = _leiden if _use_leiden(method) else _louvain
-        groups = split(tied, seed, max_cluster_size)
-    groups += [_Group(f"alone/{n}", 0, None, frozenset([n])) for n in entities if entities.degree(n) == 0]
+        groups = split(ties, seed, max_cluster_size)
+    tied = {n for u, v, _ in ties for n in (u, v)}
+    groups += [_Group(f"alone/{n}", 0, None, frozenset([n]))
+               for n in sorted(graph) if n.startswith(ENTITY) and n not in tied]
     return _numbered(groups, graph)
+
+
+def _ties(graph: nx.Graph) -> list[tuple[str, str, float]]:
+    """(u, v, relation weight + chunks naming both) for every tied entity pair, sorted."""
+    weights: dict[tuple[str, str], float] = defaultdict(float)
+    for u, v, data in graph.edges(data=True):
+        if data.get("kind") == "relation" and u != v:
+            weights[(min(u, v), max(u, v))] += float(data.get("weight", 1.0))
+    for node, neighbours in graph.adjacency():
+        if node.startswith(CHUNK):
+            for pair in combinations(sorted(n for n in neighbours if n.startswith(ENTITY)), 2):
+                weights[pair] += 1.0
+    return [(u, v, w) for (u, v), w in sorted(weights.items())]
 
 
 def top_level(communities: Iterable[Community]) -> dict[str, str]:
@@ -93,13 +98,12 @@ def _use_leiden(method: Method) -> bool:
     return True
 
 
-def _leiden(tied: nx.Graph, seed: int, max_cluster_size: int) -> list[_Group]:
+def _leiden(ties: list[tuple[str, str, float]], seed: int, max_cluster_size: int) -> list[_Group]:
     from graspologic_native import hierarchical_leiden
 
-    edges = [(u, v, float(w)) for u, v, w in tied.edges(data="weight")]
     members: dict[tuple[int, int], set[str]] = defaultdict(set)
     parents: dict[tuple[int, int], int | None] = {}
-    for row in hierarchical_leiden(edges, max_cluster_size=max_cluster_size, seed=seed):
+    for row in hierarchical_leiden(ties, max_cluster_size=max_cluster_size, seed=seed):
         members[(row.level, row.cluster)].add(row.node)
         parents[(row.level, row.cluster)] = row.parent_cluster
     return [_Group(f"{level}/{cluster}", level,
@@ -108,7 +112,9 @@ def _leiden(tied: nx.Graph, seed: int, max_cluster_size: int) -> list[_Group]:
             for (level, cluster), nodes in members.items()]
 
 
-def _louvain(tied: nx.Graph, seed: int, max_cluster_size: int) -> list[_Group]:
+def _louvain(ties: list[tuple[str, str, float]], seed: int, max_cluster_size: int) -> list[_Group]:
+    tied = nx.Graph()
+    tied.add_weighted_edges_from(ties)
     coarse_first = list(nx.community.louvain_partitions(tied, weight="weight", seed=seed))[::-1]
     index = [{node: i for i, part in enumerate(parts) for node in part} for parts in coarse_first]
     groups: list[_Group] = []

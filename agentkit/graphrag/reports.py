@@ -12,6 +12,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 import networkx as nx
 from langchain_core.language_models import BaseChatModel
@@ -32,6 +33,7 @@ MIN_SENTENCE = 20
 _FENCED = re.compile(r"```.*?(?:```|$)", re.DOTALL)
 _BLOCK = re.compile(r"\n\s*(?:[-*+]\s|\d+[.)]\s|#{1,6}\s|\|)")
 _STARTS = re.compile(r"[\"'`(\[*]?[A-Z0-9]")
+_SYMBOLS = re.compile(r"[^\w ]|\d")
 _ENDS = re.compile(r"[.!?][\"'`)\]*]*$")
 SUMMARY_ENTITIES = 8
 SUMMARY_RELATIONS = 5
@@ -66,9 +68,8 @@ def extractive_report(graph: nx.Graph, community: Community, chunk_texts: Mappin
     """The report of `community` from the graph and the texts of its chunks (chunk id -> text;
     chunks missing from it are not quoted)."""
     members = set(community.entities)
-    scores = _centrality(graph, members)
+    scores, internal = _inside(graph, members)
     top = sorted(members, key=lambda n: (-scores[n], -graph.nodes[n].get("mentions", 0), n))[:TOP_ENTITIES]
-    internal = _internal_relations(graph, members)
     relations = [
         ReportRelation(source=_name(graph, u), target=_name(graph, v), description=data.get("description", ""),
                        weight=round(float(data.get("weight", 1.0)), 3), chunk_ids=list(data.get("chunk_ids", [])))
@@ -145,20 +146,27 @@ def _title(names: list[str]) -> str:
     return ", ".join(names[:2]) + (f" and {names[2]}" if len(names) > 2 else "")
 
 
-def _centrality(graph: nx.Graph, members: set[str]) -> dict[str, float]:
-    """Weighted degree inside the community: relation weights + chunks shared with other members."""
+def _inside(graph: nx.Graph, members: set[str]) -> tuple[dict[str, float], list[tuple[tuple[str, str], dict]]]:
+    """Each member's weighted degree inside the community (relation weights + chunks shared
+    with other members), and the relation edges inside it, strongest first."""
     scores: dict[str, float] = dict.fromkeys(members, 0.0)
-    for u, v, data in graph.edges(members, data=True):
-        if data.get("kind") == "relation" and u in members and v in members and u != v:
-            scores[u] += float(data.get("weight", 1.0))
-            scores[v] += float(data.get("weight", 1.0))
-    chunks: dict[str, int] = Counter(c for m in members for c in graph[m] if c.startswith(CHUNK))
+    relations: dict[tuple[str, str], dict] = {}
+    shared: Counter[str] = Counter()
     for member in members:
-        scores[member] += sum(chunks[c] - 1 for c in graph[member] if c.startswith(CHUNK))
-    return scores
+        for other, data in graph.adj[member].items():
+            if other.startswith(CHUNK):
+                shared[other] += 1
+            elif other in members and other != member and data.get("kind") == "relation":
+                scores[member] += float(data.get("weight", 1.0))
+                relations[(min(member, other), max(member, other))] = data
+    for member in members:
+        scores[member] += sum(shared[c] - 1 for c in graph.adj[member] if c.startswith(CHUNK))
+    ranked = sorted(relations.items(), key=lambda item: (-float(item[1].get("weight", 1.0)), item[0]))
+    return scores, ranked
 
 
-def _prose(text: str) -> list[str]:
+@lru_cache(maxsize=8192)  # a chunk is quoted by the communities of each of its entities
+def _prose(text: str) -> tuple[str, ...]:
     """The chunk's prose sentences on one line each: code blocks dropped, list items and
     headings split apart; fragments (a chunk starting or ending mid-sentence, a heading, the
     rest of a code block cut by chunking) and symbol runs skipped."""
@@ -167,20 +175,21 @@ def _prose(text: str) -> list[str]:
     for block in _BLOCK.split(text):
         for sentence in split_sentences(block):
             sentence = " ".join(sentence.split())
-            letters = sum(ch.isalpha() or ch == " " for ch in sentence)
             if (len(sentence) >= MIN_SENTENCE and _STARTS.match(sentence) and _ENDS.search(sentence)
-                    and letters >= 0.7 * len(sentence)):
+                    and len(_SYMBOLS.findall(sentence)) <= 0.3 * len(sentence)):
                 found.append(sentence)
-    return found
+    return tuple(found)
 
 
-def _internal_relations(graph: nx.Graph, members: set[str]) -> list[tuple[tuple[str, str], dict]]:
-    """Relation edges with both ends in the community, strongest first."""
-    found = {
-        (min(u, v), max(u, v)): data for u, v, data in graph.edges(members, data=True)
-        if data.get("kind") == "relation" and u in members and v in members and u != v
-    }
-    return sorted(found.items(), key=lambda item: (-float(item[1].get("weight", 1.0)), item[0]))
+def _names(text: str, form: str) -> bool:
+    """`form` occurs in `text` as whole words."""
+    start = text.find(form)
+    while start >= 0:
+        end = start + len(form)
+        if (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return True
+        start = text.find(form, start + 1)
+    return False
 
 
 def _central_sentences(graph: nx.Graph, top: list[str], scores: Mapping[str, float],
@@ -195,8 +204,6 @@ def _central_sentences(graph: nx.Graph, top: list[str], scores: Mapping[str, flo
         for form in [data.get("name", ""), *data.get("aliases", [])]:
             if len(form) > 1:
                 forms.setdefault(form.casefold(), node)
-    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + r")(?!\w)",
-                         re.IGNORECASE)
     chunk_score: dict[str, float] = defaultdict(float)
     for node in top:
         for chunk_id in graph.nodes[node].get("chunk_ids", []):
@@ -205,7 +212,8 @@ def _central_sentences(graph: nx.Graph, top: list[str], scores: Mapping[str, flo
     scored: list[tuple[float, str, str]] = []
     for chunk_id in candidates[:CANDIDATE_CHUNKS]:
         for sentence in _prose(chunk_texts[chunk_id]):
-            named = {forms[m.group(1).casefold()] for m in pattern.finditer(sentence)}
+            folded = sentence.casefold()
+            named = {node for form, node in forms.items() if _names(folded, form)}
             if named:
                 text = sentence if len(sentence) <= MAX_SENTENCE else sentence[:MAX_SENTENCE - 1].rstrip() + "…"
                 scored.append((sum(weight[n] for n in named) * len(named), chunk_id, text))
