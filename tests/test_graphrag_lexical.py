@@ -41,9 +41,10 @@ def test_lower_case_title_mentions_count():
 def test_multi_word_names_with_connectors_initials_and_abbreviations():
     found = names(extract(
         "In 1843 Ada Lovelace corresponded with Charles Babbage of the University of London. "
-        "The speech by John F. Kennedy in St. Louis was praised by Charles de Gaulle."))
+        "The speech by John F. Kennedy in St. Louis was praised by Charles de Gaulle. "
+        "The house is on the National Register of Historic Places."))
     for name in ("Ada Lovelace", "Charles Babbage", "University of London", "John F. Kennedy", "St. Louis",
-                 "Charles de Gaulle"):
+                 "Charles de Gaulle", "National Register of Historic Places"):
         assert name in found, (name, found)
     assert found["University of London"] == "organization"
     assert not {"Ada", "Lovelace", "John", "Kennedy", "In"} & set(found)

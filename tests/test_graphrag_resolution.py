@@ -65,6 +65,8 @@ def test_acronym_refused_when_ambiguous_a_person_or_mostly_something_else():
     assert find_merges(two) == []
     assert find_merges(forms(mvp=2, marcus_vitruvius_pollio=2)) == []  # a person, not an institution
     assert find_merges(forms(bbc=40, boston_beer_company=1)) == []  # "BBC" mostly means something else
+    assert pairs(find_merges(forms(us=30, united_states=400))) == {("us", "united states")}
+    assert find_merges(forms(dj=30, david_jones=6)) == []  # two letters: only a very common name
     lower = {"nasa": Counter({"Nasa": 3}), "national aeronautics and space administration": Counter({"x": 1})}
     assert find_merges(lower) == []  # only an all-capitals form is an acronym
 

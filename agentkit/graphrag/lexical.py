@@ -119,7 +119,12 @@ _HEADS = _ORG_WORDS | _PLACE_WORDS | frozenset("""
     archive archives museum duke duchess king queen prince princess earl count lord emperor battle treaty
     statue house order war history minister secretary governor president bishop archbishop mayor
     director chairman cathedral abbey chapel temple school office hall festival award awards prize cup
-    championship institute
+    championship institute register representatives bachelor master masters doctor chamber tomb siege book
+    gospel lady knights sons daughters friends people peoples isle isles assembly guild commonwealth
+""".split())
+_INSTITUTIONAL_FIRST = frozenset("""
+    national royal international american british united federal imperial general supreme grand great holy
+    central first second third new
 """.split())
 _PLACE_PREPOSITIONS = frozenset("in near at from".split())
 _ADVERB = re.compile(r"..(?:ally|ntly|ously|ively|ately|edly|ingly|erly)$")
@@ -411,7 +416,8 @@ def _span_end(sentence: list[_Token], start: int, covered: set[int], max_words: 
             if token.possessive or token.suffixed:
                 break
         elif token.lower in _CONNECTORS and token.kind in ("word", "punct") and connectors < 2 and (
-                connectors or token.lower not in _JOINERS or last == start or sentence[last].lower in _HEADS):
+                connectors or token.lower not in _JOINERS or last == start or sentence[last].lower in _HEADS
+                or sentence[start].lower in _INSTITUTIONAL_FIRST):
             connectors += 1  # "Charles de Gaulle", "Royal Society of London"; not "Charles Babbage of ..."
         elif token.kind == "num" and j == last + 1 and len(token.text) <= 3 and token.text.isdigit():
             last = j

@@ -4,8 +4,10 @@ Candidates are found cheaply, never by comparing every pair:
 - acronyms: an all-capitals single word and the one multi-word name whose initials it
   spells ("NASA" ~ "National Aeronautics and Space Administration"; two such names: none),
   when that name reads like an institution or a thing (it has a word like "Administration",
-  "Party", "Index"), never a person's or a place's name ("MVP" is not "Marcus Vitruvius
-  Pollio", nor "BWV" "Buckeye, West Virginia"), and when the acronym is not named more than
+  "Party", "Index") or is named at least 5 times (20 for two letters: "US" ~ "United
+  States", not "DJ" ~ "David Jones"), never a rare
+  person's or place's name ("MVP" is not "Marcus Vitruvius Pollio", nor "BWV" "Buckeye,
+  West Virginia"), and when the acronym is not named more than
   three times as often as the name (then it mostly stands for something else: "BBC" is not
   "Boston Beer Company" in a corpus that says "BBC" everywhere);
 - word order: the same words, connectors aside, in another order ("Treaty of Versailles" ~
@@ -126,13 +128,15 @@ def _acronym_edges(keys: list[str], forms: Mapping[str, Counter[str]],
     for key in keys:
         if (spelled := initials(key)) and len(spelled) > 1:
             expansions[spelled].append(key)
-    expansions = {acronym: [k for k in found if _institutional(k)] for acronym, found in expansions.items()}
+    expansions = {acronym: [k for k in found if _institutional(k) or frequency[k] >= 5 and _same_numbers(k, "")]
+                  for acronym, found in expansions.items()}
     for key in keys:
-        if " " in key or not key.isalpha() or not 3 <= len(key) <= 8:
+        if " " in key or not key.isalpha() or not 2 <= len(key) <= 8:
             continue
         if not any(form.replace(".", "").isupper() for form in forms[key]):
             continue
-        if len(found := expansions.get(key, [])) == 1 and frequency[key] <= 3 * frequency[found[0]]:
+        found = [k for k in expansions.get(key, []) if len(key) > 2 or frequency[k] >= 20]
+        if len(found) == 1 and frequency[key] <= 3 * frequency[found[0]]:
             yield (1.0, "string", *sorted((key, found[0])))
 
 
