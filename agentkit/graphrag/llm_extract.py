@@ -5,7 +5,8 @@ the schema (so every reply parses and fits it, lists and strings bounded), an
 OpenAI-compatible model gets the schema as `response_format` and gives better content.
 A small model still invents names and repeats itself, so each reply is cleaned: names
 the passage does not contain are dropped (`grounded`), duplicates merged, relations kept
-only between the chunk's entities (an endpoint the passage names is added as an entity).
+only between the chunk's entities (an endpoint the passage names is added as an entity);
+a reply that does not parse (a remote model ignoring the schema) counts as empty.
 A bounded gleaning pass asks "anything missed?" up to `gleaning` times and stops early
 when a pass adds nothing. Results are cached per (chunk id, prompt version, model id);
 token counts come from the replies' usage metadata (the LLM spans carry them, and each
@@ -34,6 +35,7 @@ from pydantic import BaseModel
 from agentkit.errors import ConfigError
 from agentkit.graphrag.extraction_cache import Cost, ExtractionCache
 from agentkit.graphrag.extraction_prompts import EXTRACT, GLEAN
+from agentkit.graphrag.names import normalize
 from agentkit.graphrag.types import ChunkExtraction, EntityMention, OnDone, RelationMention
 from agentkit.models.structured import OutputSchema, with_instruction
 from agentkit.prompts import Prompt
@@ -114,7 +116,7 @@ class _Usage(BaseCallbackHandler):
 
 
 def _key(name: str) -> str:
-    """Casefolded words without accents: how names are compared within one chunk."""
+    """Casefolded words without accents: how a name is found in the passage's words."""
     text = unicodedata.normalize("NFKD", name.casefold())
     return " ".join(_WORD.findall("".join(ch for ch in text if not unicodedata.combining(ch))))
 
@@ -226,16 +228,17 @@ class LLMExtractor:
         text = f"{chunk.title}\n{chunk.text}"
         words = set(_key(text).split())
         folded = _key(text)
-        title_key = _key(chunk.title)
+        title_key = normalize(chunk.title)
         kept: dict[str, EntityMention] = {}
 
         def add(name: str, kind: str, description: str) -> str | None:
             name = " ".join(name.split())
-            key = _key(name)
-            if not key or (self.grounded and not set(key.split()) <= words):
+            written = _key(name)
+            if not written or (self.grounded and not set(written.split()) <= words):
                 return None
+            key = normalize(name) or written
             if key not in kept:
-                count = max(1, len(re.findall(rf"\b{re.escape(key)}\b", folded)))
+                count = max(1, len(re.findall(rf"\b{re.escape(written)}\b", folded)))
                 kept[key] = EntityMention(name=name, type=kind, description=" ".join(description.split()),
                                           count=count, title=bool(title_key) and key == title_key)
             elif description and not kept[key].description:
