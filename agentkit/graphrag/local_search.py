@@ -26,6 +26,7 @@ from agentkit.rag.config import StoreConfig
 from agentkit.rag.chunks import Hit
 from agentkit.rag.document_index import DocumentIndex
 from agentkit.rag.fusion import reciprocal_rank
+from agentkit.rag.stores.base import SearchMode
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -44,7 +45,7 @@ class SearchConfig(BaseModel):
 
     damping: float = Field(0.5, gt=0, lt=1, description="PPR: probability of following an edge (vs. back to seeds)")
     iterations: int = Field(30, ge=1, description="PPR: most power iterations")
-    tolerance: float = Field(1e-6, gt=0, description="PPR: stop when the L1 change is below this")
+    tolerance: float = Field(1e-5, gt=0, description="PPR: stop when the L1 change is below this")
     relation_weight: float = Field(1.0, ge=0, description="scale of entity–entity edge weights vs. mentions")
     dense_seeds: int = Field(5, ge=0, description="the store's best dense passages that seed too (0: none)")
     dense_weight: float = Field(0.05, ge=0, description="seed mass of dense passages vs. linked entities")
@@ -119,11 +120,24 @@ def _matrix(graph: nx.Graph, relation_weight: float) -> _Matrix:
             cols += [j, i]
             weights += [weight, weight]
     n = len(nodes)
-    adjacency = sp.csr_matrix((weights, (rows, cols)), shape=(n, n), dtype=np.float64)
+    adjacency = sp.csr_matrix((weights, (rows, cols)), shape=(n, n), dtype=np.float32)
     out = np.asarray(adjacency.sum(axis=0)).ravel()
     scale = sp.diags(np.divide(1.0, out, out=np.zeros_like(out), where=out > 0))
     chunks = np.array([i for i, node in enumerate(nodes) if node.startswith(CHUNK)], dtype=np.int64)
     return _Matrix(nodes, position, (adjacency @ scale).tocsr(), chunks)
+
+
+class _QueryVector:
+    """Store searches for one query that embed it once (local and hybrid search share it)."""
+
+    def __init__(self, index: DocumentIndex, query: str):
+        self.index, self.query = index, query
+        self._vector: np.ndarray | None = None
+
+    def search(self, mode: SearchMode, k: int) -> list[Hit]:
+        if self._vector is None:
+            self._vector = np.asarray(self.index.embeddings.embed_query(self.query), dtype=np.float32)
+        return self.index.store.search(self.query, self._vector, mode=mode, k=k)
 
 
 class GraphSearcher:
@@ -138,7 +152,7 @@ class GraphSearcher:
     def pagerank(self, seeds: dict[str, float]) -> np.ndarray:
         """Personalized PageRank from `seeds` (node -> mass; normalised here)."""
         m = self._matrix
-        teleport = np.zeros(len(m.nodes))
+        teleport = np.zeros(len(m.nodes), dtype=np.float32)
         for node, mass in seeds.items():
             if node in m.position:
                 teleport[m.position[node]] += mass
@@ -157,15 +171,18 @@ class GraphSearcher:
         """The `k` passages PPR ranks highest from the query's entities (and dense seeds).
 
         No linked entity: the store's hybrid search, with `fallback` saying so."""
+        return self._local(query, k, _QueryVector(self.index, query))
+
+    def _local(self, query: str, k: int, vector: _QueryVector) -> GraphSearchResult:
         linked = self.linker.link(query)
         if not linked:
-            return GraphSearchResult(hits=self.index.search(query, mode="hybrid", k=k), fallback=NO_ENTITY)
+            return GraphSearchResult(hits=vector.search("hybrid", k), fallback=NO_ENTITY)
         seeds: dict[str, float] = {}
         for entity in linked:
             passages = max(len(self.graph.nodes[entity.node].get("chunk_ids") or ()), 1)
             seeds[entity.node] = seeds.get(entity.node, 0.0) + entity.score / passages
         if self.config.dense_seeds and self.config.dense_weight > 0:
-            dense = self.index.search(query, mode="dense", k=self.config.dense_seeds)
+            dense = vector.search("dense", self.config.dense_seeds)
             scores = {CHUNK + hit.chunk.id: max(hit.score, 0.0) for hit in dense}
             total = sum(scores.values())
             if total > 0:
@@ -180,11 +197,12 @@ class GraphSearcher:
 
     def hybrid(self, query: str, k: int = 5, depth: int = 20) -> GraphSearchResult:
         """Graph passages and the store's hybrid passages fused by reciprocal rank."""
-        graph = self.local(query, k=max(k, depth))
+        vector = _QueryVector(self.index, query)
+        graph = self._local(query, max(k, depth), vector)
         if graph.fallback:
             graph.hits = graph.hits[:k]
             return graph
-        store = self.index.search(query, mode="hybrid", k=max(k, depth))
+        store = vector.search("hybrid", max(k, depth))
         by_id = {hit.chunk.id: hit for hit in [*store, *graph.hits]}
         rankings = {"graph": [(h.chunk.id, h.score) for h in graph.hits],
                     "hybrid": [(h.chunk.id, h.score) for h in store]}
@@ -202,22 +220,25 @@ class GraphSearcher:
     def _hits(self, rank: np.ndarray, k: int) -> list[Hit]:
         m = self._matrix
         scores = rank[m.chunks]
-        order = m.chunks[np.lexsort((m.chunks, -scores))]
-        wanted = [(m.nodes[i][len(CHUNK):], float(rank[i])) for i in order if rank[i] > 0]
-        hits: list[Hit] = []
-        for start in range(0, len(wanted), 2 * k):  # chunks deleted from the store since the build are skipped
-            batch = wanted[start:start + 2 * k]
-            found = {c.id: c for c in self.index.store.get([cid for cid, _ in batch])}
-            hits += [Hit(chunk=found[cid], score=s, scores={"ppr": s}) for cid, s in batch if cid in found]
-            if len(hits) >= k:
-                break
-        return hits[:k]
+        reached = np.flatnonzero(scores > 0)
+        window = 2 * k
+        while True:  # the best `window` reached chunks; wider when some left the store since the build
+            best = reached[np.argpartition(-scores[reached], window - 1)[:window]] if window < len(reached) else reached
+            best = best[np.lexsort((best, -scores[best]))]
+            wanted = [(m.nodes[m.chunks[i]][len(CHUNK):], float(scores[i])) for i in best]
+            found = {c.id: c for c in self.index.store.get([cid for cid, _ in wanted])}
+            hits = [Hit(chunk=found[cid], score=s, scores={"ppr": s}) for cid, s in wanted if cid in found]
+            if len(hits) >= k or window >= len(reached):
+                return hits[:k]
+            window *= 4
 
     def _top_entities(self, rank: np.ndarray) -> list[str]:
         m, n = self._matrix, self.config.context_entities
         if not n:
             return []
-        best = np.argsort(-rank, kind="stable")[:4 * n + 50]
+        depth = min(4 * n + 50, len(rank))
+        best = np.argpartition(-rank, depth - 1)[:depth]
+        best = best[np.lexsort((best, -rank[best]))]
         entities = [i for i in best if not m.nodes[i].startswith(CHUNK)]
         floor = CONTEXT_FLOOR * rank[entities[0]] if entities else 0.0
         return [m.nodes[i] for i in entities if rank[i] > floor][:n]
