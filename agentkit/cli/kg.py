@@ -13,6 +13,7 @@ from rich.table import Table
 from agentkit.cli.errors import friendly_errors
 from agentkit.errors import ConfigError
 from agentkit.rag.options import store_options
+from agentkit.spec.output import write_output
 from agentkit.workspace import find_workspace
 
 console = Console()
@@ -33,6 +34,7 @@ def build_command(
     base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible server for --llm")] = None,
     estimate: Annotated[bool, typer.Option("--estimate", help="print chunks, tokens and time; extract nothing")] = False,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="forget stored extractions and start over")] = False,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="chunks extracted per committed batch")] = 64,
 ) -> None:
     """Build or update the store's entity graph (only new or changed chunks are extracted)."""
     from agentkit.graphrag.extractors import make_extractor, estimate_extraction
@@ -42,9 +44,9 @@ def build_command(
     workspace = find_workspace()
     chosen = make_extractor(extractor, llm, base_url, workspace)
     if estimate:
-        console.print(estimate_extraction(config, workspace, chosen).summary(), highlight=False)
+        console.print(estimate_extraction(config, workspace, chosen), highlight=False)
         return
-    from agentkit.graphrag.build import BuildCallbacks
+    from agentkit.graphrag.build import BuildCallbacks, BuildSettings
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as bar:
@@ -56,7 +58,7 @@ def build_command(
         def phase(name: str) -> None:
             bar.update(task, description=f"deriving the graph: {name}", total=None)
 
-        report = update_store_graph(config, workspace, chosen, callbacks=BuildCallbacks(
+        report = update_store_graph(config, workspace, chosen, BuildSettings(batch_size=batch_size), BuildCallbacks(
             planned=planned, extracted=lambda n: bar.advance(task, n), phase=phase), rebuild=rebuild)
     console.print(f"store {store!r}: {report.summary()}", highlight=False)
 
@@ -94,8 +96,7 @@ def show_command(
     html: Annotated[Path | None, typer.Option("--html", help="draw to an interactive HTML file")] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="most entities drawn")] = 60,
 ) -> None:
-    """Draw the graph (or one entity's neighbourhood), communities coloured; without
-    --png/--html, print the entity's facts."""
+    """Draw the graph or one entity's neighbourhood (communities coloured), or print an entity's facts."""
     from agentkit.graphrag import draw
     from agentkit.graphrag.knowledge_graph import load_knowledge_graph
     from agentkit.graphrag.stats import entity_facts
@@ -106,10 +107,10 @@ def show_command(
     kg = load_knowledge_graph(store_options(store), find_workspace())
     node = find_entity(kg, entity) if entity else None
     if png or html:
-        out = png or html
+        out, option = (png, "--png") if png else (html, "--html")
         assert out is not None
-        out.parent.mkdir(parents=True, exist_ok=True)
-        (draw.draw_png if png else draw.write_html)(kg.graph, kg.communities, out, entity=node, top=top)
+        drawer = draw.draw_png if png else draw.write_html
+        write_output(out, option, lambda path: drawer(kg.graph, kg.communities, path, entity=node, top=top))
         console.print(f"wrote {out}", highlight=False)
         return
     if node is None:
@@ -128,8 +129,7 @@ def export_command(
     from agentkit.graphrag.knowledge_graph import load_knowledge_graph
 
     kg = load_knowledge_graph(store_options(store), find_workspace())
-    graphml.parent.mkdir(parents=True, exist_ok=True)
-    export_graphml(kg.graph, graphml)
+    write_output(graphml, "--graphml", lambda path: export_graphml(kg.graph, path, kg.communities))
     console.print(f"wrote {graphml} ({kg.graph.number_of_nodes()} nodes, {kg.graph.number_of_edges()} edges)",
                   highlight=False)
 

@@ -53,6 +53,13 @@ def surface_forms(extractions: Iterable[ChunkExtraction]) -> dict[str, Counter[s
 def assemble(extractions: Iterable[ChunkExtraction], canonical: Mapping[str, str] | None = None) -> nx.Graph:
     """The entity–passage graph of `extractions`, with merged keys folded into their canonical key."""
     canonical = canonical or {}
+    keys: dict[str, str] = {}  # surface form -> normalised key (names repeat across chunks)
+
+    def key_of(name: str) -> str:
+        if name not in keys:
+            keys[name] = normalize(name)
+        return keys[name]
+
     entities: dict[str, _Entity] = defaultdict(_Entity)
     relations: dict[tuple[str, str], _Relation] = {}
     graph = nx.Graph()
@@ -61,7 +68,7 @@ def assemble(extractions: Iterable[ChunkExtraction], canonical: Mapping[str, str
         graph.add_node(chunk, kind="chunk", doc_id=extraction.doc_id, title=extraction.title)
         keys_here: set[str] = set()  # relations may only join entities this chunk mentions
         for mention in extraction.entities:
-            if not (key := normalize(mention.name)):
+            if not (key := key_of(mention.name)):
                 continue
             final = canonical.get(key, key)
             keys_here.add(final)
@@ -76,8 +83,8 @@ def assemble(extractions: Iterable[ChunkExtraction], canonical: Mapping[str, str
             weight = graph.edges[node, chunk]["weight"] if graph.has_edge(node, chunk) else 0
             graph.add_edge(node, chunk, kind="mention", weight=weight + mention.count)
         for stated in extraction.relations:
-            source, target = (_canonical_key(form, canonical) for form in (stated.source, stated.target))
-            if source == target or not {source, target} <= keys_here:
+            source, target = (canonical.get(k, k) for k in (key_of(stated.source), key_of(stated.target)))
+            if not source or not target or source == target or not {source, target} <= keys_here:
                 continue
             pair = (source, target) if source < target else (target, source)
             relation = relations.setdefault(pair, _Relation(source, target))
@@ -99,12 +106,6 @@ def assemble(extractions: Iterable[ChunkExtraction], canonical: Mapping[str, str
                        target=relation.target, weight=relation.weight,
                        description=_joined(relation.descriptions), chunk_ids=sorted(relation.chunks))
     return graph
-
-
-def _canonical_key(name: str, canonical: Mapping[str, str]) -> str:
-    """The graph key a surface form ends up under ("" for a name with no letters or digits)."""
-    key = normalize(name)
-    return canonical.get(key, key) if key else ""
 
 
 def _joined(descriptions: list[str]) -> str:

@@ -172,7 +172,7 @@ def _stamp(chunk_ids: set[str], extractor: Extractor, settings: BuildSettings,
            unmerged: set[tuple[str, str]]) -> str:
     """A hash of everything the derived graph depends on."""
     digest = hashlib.sha256()
-    digest.update(json.dumps([extractor.name, extractor.version, settings.model_dump(mode="json"),
+    digest.update(json.dumps([extractor.name, extractor.version, settings.model_dump(mode="json", exclude={"batch_size"}),
                               sorted(unmerged)]).encode())
     for chunk_id in sorted(chunk_ids):
         digest.update(chunk_id.encode())

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from agentkit.graphrag.types import Extractor
+from agentkit.rag.config import StoreConfig
 
 ExtractorName = Literal["lexical", "llm"]
 
@@ -21,3 +22,15 @@ def make_extractor(name: ExtractorName, llm: str | None = None, base_url: str | 
     from agentkit.graphrag.llm_extract import llm_extractor
 
     return llm_extractor(llm, base_url, workspace)
+
+
+def estimate_extraction(config: StoreConfig, workspace: Path, extractor: Extractor) -> str:
+    """What building the store's graph with `extractor` would extract, and for an LLM the
+    tokens and time it would take (nothing is extracted)."""
+    from agentkit.graphrag.llm_extract import LLMExtractor
+    from agentkit.graphrag.workspace import pending_chunks
+
+    chunks = pending_chunks(config, workspace)
+    if isinstance(extractor, LLMExtractor):
+        return extractor.estimate(chunks).summary()
+    return f"{len(chunks)} chunks to extract with the {extractor.name} extractor (no model, no tokens)"

@@ -216,7 +216,7 @@ def _central_sentences(graph: nx.Graph, top: list[str], scores: Mapping[str, flo
             named = {node for form, node in forms.items() if _names(folded, form)}
             if named:
                 text = sentence if len(sentence) <= MAX_SENTENCE else sentence[:MAX_SENTENCE - 1].rstrip() + "…"
-                scored.append((sum(weight[n] for n in named) * len(named), chunk_id, text))
+                scored.append((math.fsum(weight[n] for n in named) * len(named), chunk_id, text))
     chosen: list[tuple[str, str]] = []
     per_chunk: Counter[str] = Counter()
     seen: set[str] = set()

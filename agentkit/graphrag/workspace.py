@@ -11,7 +11,9 @@ from agentkit.graphrag.knowledge_graph import KnowledgeGraph, graph_folder, stor
 from agentkit.graphrag.names import normalize
 from agentkit.graphrag.storage import GraphFiles, set_aside_unreadable
 from agentkit.graphrag.types import Extractor, entity_node
+from agentkit.rag.chunks import Chunk
 from agentkit.rag.config import StoreConfig
+from agentkit.rag.document_index import DocumentIndex
 
 
 def open_graph_files(config: StoreConfig, workspace: Path) -> GraphFiles:
@@ -24,16 +26,8 @@ def update_store_graph(
     callbacks: BuildCallbacks = BuildCallbacks(), rebuild: bool = False,
 ) -> BuildReport:
     """Bring the store's graph up to date with its chunks (see `build_knowledge_graph`)."""
-    from agentkit.rag.open import open_index
-
-    if config.backend == "embedded" and not (config.folder(workspace) / "chunks.sqlite").exists():
-        raise ConfigError(f"store {config.name!r} does not exist in {workspace}\n"
-                          f"    fix: fill it first with `agentkit index PATH --store {config.name}`")
-    index = open_index(config, workspace)
+    index = _open_filled_index(config, workspace)
     try:
-        if index.store.count() == 0:
-            raise ConfigError(f"store {config.name!r} is empty: there is nothing to build a graph from\n"
-                              f"    fix: `agentkit index PATH --store {config.name}`")
         files = _open_for_rebuild(config, workspace) if rebuild else open_graph_files(config, workspace)
         try:
             report = build_knowledge_graph(index.store, files, store_identity(config, workspace), extractor,
@@ -44,6 +38,35 @@ def update_store_graph(
         return report
     finally:
         index.store.close()
+
+
+def pending_chunks(config: StoreConfig, workspace: Path) -> list[Chunk]:
+    """The store's chunks that the graph has not extracted yet (what a build would extract)."""
+    index = _open_filled_index(config, workspace)
+    try:
+        files = open_graph_files(config, workspace)
+        try:
+            done = files.extracted_ids()
+        finally:
+            files.close()
+        return index.store.get(sorted(set().union(*index.store.ids_by_source().values()) - done))
+    finally:
+        index.store.close()
+
+
+def _open_filled_index(config: StoreConfig, workspace: Path) -> DocumentIndex:
+    """The store's index; a ConfigError saying how to fill it when it is missing or empty."""
+    from agentkit.rag.open import open_index
+
+    if config.backend == "embedded" and not (config.folder(workspace) / "chunks.sqlite").exists():
+        raise ConfigError(f"store {config.name!r} does not exist in {workspace}\n"
+                          f"    fix: fill it first with `agentkit index PATH --store {config.name}`")
+    index = open_index(config, workspace)
+    if index.store.count() == 0:
+        index.store.close()
+        raise ConfigError(f"store {config.name!r} is empty: there is nothing to build a graph from\n"
+                          f"    fix: `agentkit index PATH --store {config.name}`")
+    return index
 
 
 def _open_for_rebuild(config: StoreConfig, workspace: Path) -> GraphFiles:
