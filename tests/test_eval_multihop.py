@@ -19,7 +19,7 @@ from agentkit.evals.runner import check_suite
 from agentkit.evals.suite import load_suite
 from conftest import REPO
 
-FIXTURE = REPO / "tests" / "data" / "multihop"
+FIXTURE = REPO / "evals" / "data" / "multihop_fictional"
 
 # -- metrics -------------------------------------------------------------------------
 
