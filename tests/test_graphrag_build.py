@@ -125,7 +125,7 @@ def test_a_graph_is_not_read_against_another_store(workspace: Path) -> None:
     write_docs(workspace, DOCS)
     build(workspace)
     moved = StoreConfig(name="atlas", path="elsewhere")
-    with pytest.raises(ConfigError, match="(?s)was built over embedded .*atlas.*fix: run `agentkit kg build --store atlas --rebuild`"):
+    with pytest.raises(ConfigError, match="(?s)was built over embedded .*atlas, not embedded elsewhere.*fix: run `agentkit kg build --store atlas --rebuild`"):
         load_knowledge_graph(moved, workspace)
 
 

@@ -76,11 +76,14 @@ class KnowledgeGraph:
 
 
 def store_identity(config: StoreConfig, workspace: Path) -> str:
-    """What names a store's contents, so a graph is never read against another store."""
+    """What names a store's contents, so a graph is never read against another store (an
+    embedded store inside the workspace by its relative folder: a moved workspace keeps its graphs)."""
     if config.backend == "weaviate":
         weaviate = config.weaviate_config()
         return f"weaviate {weaviate.url} {weaviate.collection}"
-    return f"embedded {config.folder(workspace)}"
+    folder = config.folder(workspace)
+    root = workspace.resolve()
+    return f"embedded {folder.relative_to(root) if folder.is_relative_to(root) else folder}"
 
 
 def graph_folder(config: StoreConfig, workspace: Path) -> Path:
