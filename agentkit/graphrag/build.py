@@ -111,11 +111,10 @@ def build_knowledge_graph(
         report.extracted += len(extractions)
         report.tokens += sum(e.tokens for e in extractions)
     stamp = _stamp(in_store, extractor, settings, files.unmerged())
-    previous = _previous_stamp(files)
-    if previous != stamp:
+    if not files.snapshot_current(stamp):
         kg = derive(store, files, identity, extractor, embeddings, settings, stamp, callbacks, report.timings)
         kg.meta.seconds = time.perf_counter() - started
-        files.write_snapshot(kg.to_snapshot())
+        files.write_snapshot(kg.to_snapshot(), stamp)
         report.derived, report.meta = True, kg.meta
     report.seconds = time.perf_counter() - started
     return report
@@ -177,15 +176,6 @@ def _stamp(chunk_ids: set[str], extractor: Extractor, settings: BuildSettings,
     for chunk_id in sorted(chunk_ids):
         digest.update(chunk_id.encode())
     return digest.hexdigest()[:24]
-
-
-def _previous_stamp(files: GraphFiles) -> str | None:
-    """The stamp of the graph on disk (None when missing or unreadable: derive it again)."""
-    try:
-        snapshot = files.read_snapshot()
-    except ConfigError:
-        return None
-    return (snapshot or {}).get("meta", {}).get("stamp")
 
 
 def _cached_embedder(files: GraphFiles, embeddings: Embeddings) -> Callable[[list[str]], np.ndarray]:

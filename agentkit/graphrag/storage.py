@@ -8,7 +8,7 @@ a reader sees the old graph or the new one, never half of either.
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from agentkit.errors import ConfigError
 from agentkit.graphrag.types import ChunkExtraction
@@ -140,21 +141,31 @@ class GraphFiles:
         if not path.exists():
             return None
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return orjson.loads(path.read_bytes())
+        except (OSError, orjson.JSONDecodeError) as exc:
             raise ConfigError(f"{path} is not a readable knowledge graph ({exc})\n"
                               f"    fix: run `agentkit kg build --store {self.store}` to rewrite it from the "
                               "stored extractions (nothing is extracted again)") from None
 
-    def write_snapshot(self, snapshot: dict[str, Any]) -> None:
-        """Replace `graph.json` in one rename (readers see the old graph or the new one)."""
+    def write_snapshot(self, snapshot: dict[str, Any], stamp: str) -> None:
+        """Replace `graph.json` in one rename (readers see the old graph or the new one), then
+        record the `stamp` it was derived under and its hash."""
         path = self.folder / SNAPSHOT
         partial = path.with_name(f"{SNAPSHOT}.partial")
-        with partial.open("w", encoding="utf-8") as out:
-            json.dump(snapshot, out, ensure_ascii=False, separators=(",", ":"))
+        data = orjson.dumps(snapshot)
+        with partial.open("wb") as out:
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(partial, path)
+        self.set_meta({"stamp": stamp, "snapshot_sha256": hashlib.sha256(data).hexdigest()})
+
+    def snapshot_current(self, stamp: str) -> bool:
+        """Whether `graph.json` is intact and was derived under `stamp` (nothing to derive)."""
+        meta, path = self.meta(), self.folder / SNAPSHOT
+        if meta.get("stamp") != stamp or not path.exists():
+            return False
+        return hashlib.sha256(path.read_bytes()).hexdigest() == meta.get("snapshot_sha256")
 
     def close(self) -> None:
         """Release the database."""
