@@ -11,6 +11,8 @@ from rich.table import Table
 
 from agentkit.cli.run import show_event
 from agentkit.engine.runner import RunResult, run_graph
+from agentkit.graphrag.lexical import LexicalExtractor
+from agentkit.graphrag.workspace import update_store_graph
 from agentkit.models.adapters import base_only
 from agentkit.observability.phoenix import PhoenixConfig, default_working_dir, project_url, start_detached
 from agentkit.rag.config import StoreConfig
@@ -21,12 +23,15 @@ console = Console()
 ROUTER_QUESTIONS = ("What is 12 times 7?", "What is the capital of France?")
 CHAT_TURNS = ("Hi! My name is Ana and I love hiking.", "What is my name?")
 RAG_QUESTIONS = ("Where are checkpoints stored?", "Who won the 2022 World Cup?")
+MULTIHOP_CORPUS = Path("evals") / "data" / "multihop_fictional" / "documents.jsonl"
+MULTIHOP_QUESTION = "In which city was the director of The Glass Orchard born?"
 RUDE_MESSAGE = "your stupid code broke the build again, fix it now you idiot"
 
 
 def run_demo(workspace: Path | None = None) -> None:
     """Start a local Phoenix (detached), run router_demo and a two-turn chat, index docs/
-    and ask self_rag about it, rewrite a rude message with the base model and with the
+    and ask self_rag about it, build the store's knowledge graph and answer a two-hop
+    question with graph_rag, rewrite a rude message with the base model and with the
     polite_tone adapter (scored by the tone evaluator), print links."""
     workspace = workspace or find_workspace()
     graphs = workspace / "graphs"
@@ -45,14 +50,22 @@ def run_demo(workspace: Path | None = None) -> None:
         thread = result.thread_id
         console.print(Panel(str(result.answer), title=f"reply (thread {thread})"))
 
-    console.rule("index docs/ into the store `docs`")
+    console.rule(f"index docs/ and {MULTIHOP_CORPUS} into the store `docs`, build its knowledge graph")
     index = open_index(StoreConfig(name="docs"), workspace)
-    console.print(index.index([workspace / "docs"], workspace).summary(), highlight=False)
+    console.print(index.index([workspace / "docs", workspace / MULTIHOP_CORPUS], workspace).summary(),
+                  highlight=False)
     index.store.close()
+    console.print(update_store_graph(StoreConfig(name="docs"), workspace, LexicalExtractor()).summary(),
+                  highlight=False)
     for question in RAG_QUESTIONS:
         console.rule(f"self_rag: {question}")
         result = run_graph(graphs / "self_rag.yaml", question)
         console.print(Panel(str(result.answer), title=f"answer (grounding {result.state.get('grounding', 0):.2f})"))
+
+    console.rule(f"graph_rag: {MULTIHOP_QUESTION}")
+    result = run_graph(graphs / "graph_rag.yaml", MULTIHOP_QUESTION)
+    console.print(_passages_table(result))
+    console.print(Panel(str(result.answer), title=f"answer (grounding {result.state.get('grounding', 0):.2f})"))
 
     console.rule(f"tone: {RUDE_MESSAGE}")
     with base_only():
@@ -61,9 +74,19 @@ def run_demo(workspace: Path | None = None) -> None:
     console.print(_tone_table({"base model": base, "polite_tone adapter": tuned}))
 
     console.rule("traces")
-    for graph in ("router_demo", "chat", "self_rag", "tone"):
+    for graph in ("router_demo", "chat", "self_rag", "graph_rag", "tone"):
         console.print(f"{graph}: {project_url(url, graph)}")
     console.print("Stop Phoenix with `agentkit phoenix --stop`.")
+
+
+def _passages_table(result: RunResult) -> Table:
+    """The passages graph search found (the bridge document comes through its entity), cited by chunk id."""
+    table = Table("rank", "document", "chunk", "passage")
+    for rank, document in enumerate(result.state.get("documents") or [], start=1):
+        meta = document.metadata
+        table.add_row(str(rank), str(meta.get("title", "")), str(meta.get("id", ""))[:8],
+                      document.page_content[:90] + ("…" if len(document.page_content) > 90 else ""))
+    return table
 
 
 def _tone_table(results: dict[str, RunResult]) -> Table:
