@@ -118,7 +118,7 @@ def test_an_extractor_version_change_re_extracts_everything(workspace: Path) -> 
     newer.version = f"{newer.version}-next"
     report = update_store_graph(STORE, workspace, newer)
     assert report.extracted == 3 and "made by lexical" in (report.rebuilt_because or "")
-    assert load_knowledge_graph(STORE, workspace).meta.extractor_version == newer.version
+    assert report.meta is not None and report.meta.extractor_version == newer.version
 
 
 def test_a_graph_is_not_read_against_another_store(workspace: Path) -> None:
@@ -221,3 +221,15 @@ def test_killing_a_build_then_rerunning_equals_an_uninterrupted_build(workspace:
         for key in ("built", "seconds", "store", "store_identity"):
             snapshot["meta"].pop(key)
     assert crashed == clean and crashed["meta"]["chunks"] == 1500
+
+
+def test_a_graph_from_an_older_extractor_version_is_not_searched(workspace: Path) -> None:
+    write_docs(workspace, DOCS)
+    older = LexicalExtractor()
+    older.version = "0"
+    update_store_graph(STORE, workspace, older)
+    with pytest.raises(ConfigError, match="(?s)built by extractor lexical v0; this agentkit's is v1.*"
+                                          "fix: run `agentkit kg build --store atlas`"):
+        load_knowledge_graph(STORE, workspace)
+    assert build(workspace).extracted == 3
+    assert load_knowledge_graph(STORE, workspace).meta.extractor_version == LexicalExtractor.version

@@ -11,6 +11,19 @@ from agentkit.rag.config import StoreConfig
 ExtractorName = Literal["lexical", "llm"]
 
 
+def current_version(name: str) -> str | None:
+    """The version this agentkit's extractor `name` writes (None for an unknown name)."""
+    if name == "lexical":
+        from agentkit.graphrag.lexical import LexicalExtractor
+
+        return LexicalExtractor.version
+    if name == "llm":
+        from agentkit.graphrag.llm_extract import LLMExtractor
+
+        return LLMExtractor.version
+    return None
+
+
 def make_extractor(name: ExtractorName, llm: str | None = None, base_url: str | None = None,
                    workspace: Path | None = None) -> Extractor:
     """The lexical extractor, or the LLM extractor over the bundled model (`llm` None), a

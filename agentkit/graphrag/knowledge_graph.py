@@ -92,7 +92,10 @@ def graph_folder(config: StoreConfig, workspace: Path) -> Path:
 
 
 def load_knowledge_graph(config: StoreConfig, workspace: Path) -> KnowledgeGraph:
-    """The graph last built for the store, checked against it; a clear error otherwise."""
+    """The graph last built for the store, checked against it and against the current
+    extractor version; a clear error otherwise."""
+    from agentkit.graphrag.extractors import current_version
+
     folder = graph_folder(config, workspace)
     if not (folder / "graph.json").exists():
         raise ConfigError(f"store {config.name!r} has no knowledge graph yet ({folder} is empty)\n"
@@ -110,6 +113,11 @@ def load_knowledge_graph(config: StoreConfig, workspace: Path) -> KnowledgeGraph
     if kg.meta.format_version != FORMAT_VERSION:
         raise ConfigError(f"{folder / 'graph.json'} was written in format {kg.meta.format_version}, "
                           f"this agentkit reads {FORMAT_VERSION}\n    fix: run `{rebuild_hint(config.name)}`")
+    if (version := current_version(kg.meta.extractor)) != kg.meta.extractor_version:
+        raise ConfigError(f"the knowledge graph of store {config.name!r} was built by extractor {kg.meta.extractor} "
+                          f"v{kg.meta.extractor_version}; this agentkit's is "
+                          f"{f'v{version}' if version else 'unknown'}\n    fix: run `agentkit kg build --store "
+                          f"{config.name}` (it re-extracts with the current version)")
     identity = store_identity(config, workspace)
     if kg.meta.store_identity != identity:
         raise ConfigError(f"the knowledge graph in {folder} was built over {kg.meta.store_identity}, "
