@@ -10,7 +10,8 @@ import pytest
 
 from agentkit.graphrag.assemble import assemble
 from agentkit.graphrag.communities import Community, detect_communities, entity_graph, top_level
-from agentkit.graphrag.reports import CommunityReport, build_reports, extractive_report, llm_report
+from agentkit.graphrag.reports import (CommunityReport, build_reports, extractive_report, llm_report, renumbered,
+                                        report_key)
 from agentkit.graphrag.types import ChunkExtraction, EntityMention, RelationMention, entity_node
 
 METHODS = ["leiden", "louvain"]
@@ -237,3 +238,15 @@ def test_llm_report_keeps_the_cited_parts(model_cache: Path) -> None:
     for text, chunk_id in report.sentences:
         assert f"- {text} [{chunk_id}]" in written.summary
     assert written.model_dump(exclude={"title", "summary"}) == report.model_dump(exclude={"title", "summary"})
+
+
+def test_a_cached_report_renumbered_equals_the_report_written_fresh() -> None:
+    graph, community, report = computing_report()
+    moved = community.model_copy(update={"id": "2.7", "level": 2})
+    cached = CommunityReport.model_validate_json(report.model_dump_json())
+    assert renumbered(cached, moved) == extractive_report(graph, moved, TEXTS)
+    digests = {c: "x" for c in community.chunk_ids}
+    key = report_key(community, {}, digests)
+    assert key == report_key(moved, {}, digests)  # ids and levels are not part of it
+    assert key != report_key(community, {community.entities[0]: ["an alias"]}, digests)
+    assert key != report_key(community, {}, digests | {community.chunk_ids[0]: "re-extracted"})

@@ -12,22 +12,24 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import networkx as nx
 import numpy as np
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentkit.errors import ConfigError
 from agentkit.graphrag.assemble import assemble, surface_forms
-from agentkit.graphrag.communities import detect_communities
+from agentkit.graphrag.communities import Community, detect_communities
 from agentkit.graphrag.knowledge_graph import GraphMeta, KnowledgeGraph
-from agentkit.graphrag.reports import extractive_report
-from agentkit.graphrag.resolution import ResolutionConfig, find_merges
+from agentkit.graphrag.reports import CommunityReport, extractive_report, renumbered, report_key
+from agentkit.graphrag.resolution import Merge, ResolutionConfig, find_merges
 from agentkit.graphrag.storage import GraphFiles
-from agentkit.graphrag.types import Extractor
+from agentkit.graphrag.types import Extractor, entity_node
 from agentkit.rag.stores.base import ChunkStore
 
 Counter = Callable[[int], None]
@@ -133,8 +135,7 @@ def derive(
         timings[name] = time.perf_counter() - start
 
     with phase("read"):
-        extractions = files.extractions()
-        texts = {chunk.id: chunk.text for chunk in store.get([e.chunk_id for e in extractions])}
+        extractions, digests = files.extraction_rows()
     with phase("resolve"):
         embed = _cached_embedder(files, embeddings) if embeddings and settings.resolution.use_embeddings else None
         merges = find_merges(surface_forms(extractions), settings.resolution, embed, files.unmerged())
@@ -143,14 +144,37 @@ def derive(
     with phase("communities"):
         communities = detect_communities(graph, seed=settings.seed, max_cluster_size=settings.max_cluster_size)
     with phase("reports"):
-        reports = [extractive_report(graph, community, texts) for community in communities
-                   if len(community.entities) > 1]
+        reports = _reports(store, files, graph, communities, merges, digests)
     relations = sum(1 for *_, kind in graph.edges(data="kind") if kind == "relation")
     entities = sum(1 for _, kind in graph.nodes(data="kind") if kind == "entity")
     meta = GraphMeta(store=files.store, store_identity=identity, extractor=extractor.name,
                      extractor_version=extractor.version, stamp=stamp, chunks=len(extractions),
                      entities=entities, relations=relations, communities=len(communities))
     return KnowledgeGraph(meta=meta, graph=graph, communities=communities, reports=reports, merges=merges)
+
+
+def _reports(store: ChunkStore, files: GraphFiles, graph: nx.Graph, communities: list[Community],
+             merges: list[Merge], digests: dict[str, str]) -> list[CommunityReport]:
+    """The report of every community of two or more entities: reused from kg.sqlite when
+    nothing it is derived from changed, else written (only those communities' texts are read)."""
+    merged_into: dict[str, list[str]] = defaultdict(list)
+    for merge in sorted(merges, key=lambda m: m.alias):
+        merged_into[entity_node(merge.canonical)].append(merge.alias)
+    wanted = [community for community in communities if len(community.entities) > 1]
+    keys = [report_key(community, merged_into, digests) for community in wanted]
+    cached = files.cached_reports(keys)
+    fresh = [community for community, key in zip(wanted, keys) if key not in cached]
+    texts = {chunk.id: chunk.text for chunk in store.get(sorted({c for f in fresh for c in f.chunk_ids}))}
+    reports, payloads = [], {}
+    for community, key in zip(wanted, keys):
+        if key in cached:
+            reports.append(renumbered(CommunityReport.model_validate_json(cached[key]), community))
+            payloads[key] = cached[key]
+        else:
+            reports.append(extractive_report(graph, community, texts))
+            payloads[key] = reports[-1].model_dump_json()
+    files.replace_cached_reports(payloads)
+    return reports
 
 
 def _reset_reason(meta: dict[str, str], identity: str, extractor: Extractor) -> str | None:

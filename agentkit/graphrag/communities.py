@@ -73,13 +73,17 @@ def detect_communities(graph: nx.Graph, seed: int = 0, max_cluster_size: int = 1
 def _ties(graph: nx.Graph) -> list[tuple[str, str, float]]:
     """(u, v, relation weight + chunks naming both) for every tied entity pair, sorted."""
     weights: dict[tuple[str, str], float] = defaultdict(float)
-    for u, v, data in graph.edges(data=True):
-        if data.get("kind") == "relation" and u != v:
-            weights[(min(u, v), max(u, v))] += float(data.get("weight", 1.0))
+    chunks = []
     for node, neighbours in graph.adjacency():
         if node.startswith(CHUNK):
-            for pair in combinations(sorted(n for n in neighbours if n.startswith(ENTITY)), 2):
-                weights[pair] += 1.0
+            chunks.append(neighbours)
+            continue
+        for other, data in neighbours.items():
+            if other > node and data.get("kind") == "relation":
+                weights[(node, other)] += float(data.get("weight", 1.0))
+    for neighbours in chunks:
+        for pair in combinations(sorted(n for n in neighbours if n.startswith(ENTITY)), 2):
+            weights[pair] += 1.0
     return [(u, v, w) for (u, v), w in sorted(weights.items())]
 
 

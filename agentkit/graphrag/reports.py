@@ -8,13 +8,17 @@ chat model write the title and a short summary on top, keeping those cited parts
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 import networkx as nx
+import orjson
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 from pydantic import BaseModel, Field
@@ -82,10 +86,38 @@ def extractive_report(graph: nx.Graph, community: Community, chunk_texts: Mappin
         chunk_ids=sorted({c for r in relations for c in r.chunk_ids} | {c for _, c in sentences}),
         rank=round(len(community.chunk_ids) + sum(float(d.get("weight", 1.0)) for _, d in internal), 3),
     )
-    header = (f"Community {community.id} (level {community.level}): {len(members)} entities, "
-              f"{len(community.chunk_ids)} passages")
     types = {_name(graph, n): str(graph.nodes[n].get("type") or "") for n in top}
-    return report.model_copy(update={"summary": _summary(report, header, types)})
+    return report.model_copy(update={"summary": _summary(report, _header(community), types)})
+
+
+def report_key(community: Community, merged_into: Mapping[str, list[str]], digests: Mapping[str, str]) -> str:
+    """A hash of everything `extractive_report` reads besides the community's id and level: its
+    entities, the keys merged into each (entity node -> alias keys), its chunks (an id hashes the
+    text) with a digest of each chunk's extraction (chunk id -> digest), and this code. Two
+    communities with the same key get the same report, renumbered."""
+    parts = [_code_digest(), [[e, merged_into.get(e, [])] for e in community.entities],
+             [[c, digests.get(c, "")] for c in community.chunk_ids]]
+    return hashlib.sha256(orjson.dumps(parts)).hexdigest()
+
+
+def renumbered(report: CommunityReport, community: Community) -> CommunityReport:
+    """A report (cached under `community`'s `report_key`) given `community`'s id and level."""
+    old = _header(Community(id=report.community, level=report.level, entities=community.entities,
+                            chunk_ids=community.chunk_ids))
+    return report.model_copy(update={"community": community.id, "level": community.level,
+                                     "summary": report.summary.replace(old, _header(community), 1)})
+
+
+@cache
+def _code_digest() -> str:
+    """A digest of the code reports are written by (a cached report of older code is not reused)."""
+    sources = [Path(__file__), Path(sys.modules[split_sentences.__module__].__file__ or "")]
+    return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:16]
+
+
+def _header(community: Community) -> str:
+    return (f"Community {community.id} (level {community.level}): {len(community.entities)} entities, "
+            f"{len(community.chunk_ids)} passages")
 
 
 def build_reports(graph: nx.Graph, communities: Iterable[Community],

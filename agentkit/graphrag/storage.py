@@ -1,5 +1,5 @@
 """Where a knowledge graph lives: `kg.sqlite` (per-chunk extractions, the user's unmerges,
-cached name vectors) and `graph.json` (the derived graph, written atomically).
+cached name vectors and community reports) and `graph.json` (the derived graph, written atomically).
 
 Extractions are committed in batches, so a build killed at any moment keeps what it
 finished and a re-run extracts only the rest; `graph.json` is replaced in one rename, so
@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS extractions (chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, payload TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS unmerged (a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b));
 CREATE TABLE IF NOT EXISTS name_vectors (form TEXT PRIMARY KEY, vector BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS reports (key TEXT PRIMARY KEY, payload TEXT NOT NULL);
 """
 
 
@@ -78,10 +79,15 @@ class GraphFiles:
         """Chunk ids with a stored extraction."""
         return {row[0] for row in self._db.execute("SELECT chunk_id FROM extractions")}
 
-    def extractions(self) -> list[ChunkExtraction]:
-        """Every stored extraction."""
-        return [ChunkExtraction.model_validate_json(row[0])
-                for row in self._db.execute("SELECT payload FROM extractions ORDER BY chunk_id")]
+    def extraction_rows(self) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        """Every stored extraction as the JSON object it was stored as (the derivation reads
+        these: parsing them into models would cost more than deriving), ordered by chunk id, and
+        chunk id -> a digest of its extraction."""
+        rows, digests = [], {}
+        for chunk_id, payload in self._db.execute("SELECT chunk_id, payload FROM extractions ORDER BY chunk_id"):
+            rows.append(orjson.loads(payload))
+            digests[chunk_id] = hashlib.blake2b(payload.encode(), digest_size=12).hexdigest()
+        return rows, digests
 
     def save_extractions(self, extractions: Sequence[ChunkExtraction]) -> None:
         """Store (or replace) a batch of extractions atomically."""
@@ -95,11 +101,12 @@ class GraphFiles:
             self._db.executemany("DELETE FROM extractions WHERE chunk_id = ?", [(i,) for i in chunk_ids])
 
     def clear(self) -> None:
-        """Forget every extraction, the meta and the derived graph (a rebuild); the user's
-        unmerges and the cached name vectors stay."""
+        """Forget every extraction, the meta, the cached reports and the derived graph (a
+        rebuild); the user's unmerges and the cached name vectors stay."""
         with self._transaction():
             self._db.execute("DELETE FROM extractions")
             self._db.execute("DELETE FROM meta")
+            self._db.execute("DELETE FROM reports")
         (self.folder / SNAPSHOT).unlink(missing_ok=True)
 
     # -- entity resolution ---------------------------------------------------------
@@ -133,6 +140,26 @@ class GraphFiles:
         with self._transaction():
             self._db.executemany("INSERT OR REPLACE INTO name_vectors VALUES (?, ?)",
                                  [(form, np.asarray(v, dtype=np.float32).tobytes()) for form, v in vectors.items()])
+
+    # -- community reports ---------------------------------------------------------
+    def cached_reports(self, keys: Sequence[str]) -> dict[str, str]:
+        """Report payloads cached under `keys` (a key hashes everything a report is derived from)."""
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), 500):
+            batch = keys[start:start + 500]
+            marks = ",".join("?" * len(batch))
+            found.update(self._db.execute(f"SELECT key, payload FROM reports WHERE key IN ({marks})", batch))
+        return found
+
+    def replace_cached_reports(self, payloads: dict[str, str]) -> None:
+        """Keep exactly `payloads` (key -> report JSON) as the cached reports: the reports of
+        the graph just derived."""
+        with self._transaction():
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS kept (key TEXT PRIMARY KEY)")
+            self._db.execute("DELETE FROM kept")
+            self._db.executemany("INSERT OR IGNORE INTO kept VALUES (?)", [(key,) for key in payloads])
+            self._db.execute("DELETE FROM reports WHERE key NOT IN (SELECT key FROM kept)")
+            self._db.executemany("INSERT OR IGNORE INTO reports VALUES (?, ?)", payloads.items())
 
     # -- the derived graph ---------------------------------------------------------
     def read_snapshot(self) -> dict[str, Any] | None:
