@@ -68,15 +68,11 @@ def report_and_gate(
         console.print(f"wrote {json_out}", highlight=False)
     if html_out is not None:
         from agentkit.evals.html import write_html
-        from agentkit.evals.tone_html import write_tone_html
+        from agentkit.evals.kinds import eval_kind
 
         before = [*(earlier or []), *([reference] if reference else [])]
-        if result.kind == "tone":  # adds per-sentence score plots and example rewrites
-            write_tone_html(result, html_out, before)
-        elif result.kind == "multihop":  # adds recall-by-k curves and supporting-document ranks
-            from agentkit.evals.multihop.html import write_multihop_html
-
-            write_multihop_html(result, html_out, before)
+        if writer := eval_kind(result.kind).html:
+            writer(result, html_out, before)
         else:
             write_html([*before, result], html_out)
         console.print(f"wrote {html_out}", highlight=False)

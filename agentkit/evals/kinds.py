@@ -44,6 +44,7 @@ class Silent:
 
 
 Runner = Callable[[BaseModel, Path, Progress], EvalResult]
+HtmlWriter = Callable[[EvalResult, Path, list[EvalResult]], None]
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class EvalKind:
     base_metrics: tuple[str, ...]
     lower_is_better: frozenset[str]
     run: Runner
+    html: HtmlWriter | None = None  # a report with the kind's own sections (default: evals.html's)
 
     def knows(self, metric: str) -> bool:
         """Whether `metric` names one of this kind's metrics."""

@@ -13,6 +13,7 @@ from agentkit.evals.kinds import EvalKind, Progress
 from agentkit.evals.results import EvalResult, ItemRecord
 from agentkit.errors import ConfigError
 from agentkit.evals.tone import FIXED, pick_items, rewrites, variant_label
+from agentkit.evals.tone_html import write_tone_html
 from agentkit.tone.data import DEFAULT_FRACTION, DEFAULT_SEED, load_pairs
 from agentkit.tone.scoring import METRICS, ToneScorer, mean_scores
 
@@ -92,4 +93,4 @@ def run(settings: BaseModel, data: Path, progress: Progress) -> EvalResult:
 
 
 KIND = EvalKind(name="tone", settings=ToneSettings, base_metrics=(*METRICS, "mean_seconds"),
-                lower_is_better=frozenset({"mean_seconds"}), run=run)
+                lower_is_better=frozenset({"mean_seconds"}), run=run, html=write_tone_html)

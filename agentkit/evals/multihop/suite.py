@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agentkit.errors import ConfigError
 from agentkit.evals.kinds import EvalKind, Progress
+from agentkit.evals.multihop.html import write_multihop_html
 from agentkit.evals.multihop.loading import DOCUMENTS, QUESTIONS
 from agentkit.evals.multihop.running import DEPTH, GRAPH_MODES, MODES, Mode, QuestionResult
 from agentkit.evals.results import EvalResult, ItemRecord
@@ -187,4 +188,4 @@ def _item(result: QuestionResult, titles: dict[str, str]) -> ItemRecord:
 
 
 KIND = EvalKind(name="multihop", settings=MultihopSettings, base_metrics=METRICS,
-                lower_is_better=frozenset(LATENCIES), run=run)
+                lower_is_better=frozenset(LATENCIES), run=run, html=write_multihop_html)
