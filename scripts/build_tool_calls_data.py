@@ -41,7 +41,7 @@ from transformers.tokenization_utils_base import PreTrainedTokenizerBase
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tool_call_schemas import example  # noqa: E402
+from tool_call_schemas import NO_FIT_REPLY, example  # noqa: E402
 
 from agentkit.evals.bfcl.loading import load_bfcl  # noqa: E402
 from agentkit.evals.bfcl.matching import check_calls  # noqa: E402
@@ -139,17 +139,13 @@ def _as_source(value: Any, language: str, type_name: str) -> Any:
     return json.dumps(value)
 
 
-NO_CALL_REPLY = ("Sorry, I can't help with that: none of the available functions fits "
-                 "this request.")
-
-
 def bfcl_row(tokenizer: PreTrainedTokenizerBase, item: BfclItem) -> Row | None:
     """The training row of one BFCL item (None when its target is unusable)."""
     calls = bfcl_target(item)
     if calls is None or not item.functions:
         return None
     messages = [_ROLES[m.role](content=m.content) for m in item.messages]
-    text = "" if calls else NO_CALL_REPLY
+    text = "" if calls else NO_FIT_REPLY
     return render_row(tokenizer, tool_set(item).tools, messages, calls, text)
 
 

@@ -5,7 +5,8 @@ Country" or "YYYY-MM-DD", numbers, arrays, optional arguments) and a question ge
 that returns the user's wording and the exact arguments a correct call carries, so the
 model learns to turn "Paris" into "Paris, France" or "3 pm" into "15:00" as the schema's
 description asks. `example()` mixes single calls, parallel calls (only when the question
-asks for several things), a pick among distractor tools, and no call when no tool fits.
+asks for several things), a pick among distractor tools, and no call when no tool fits
+(chit-chat, or another tool's request with only unrelated tools bound).
 """
 
 from __future__ import annotations
@@ -309,28 +310,37 @@ TOOLS = [
 class Generated:
     """One generated example: the tools bound, the question, and the target reply."""
 
-    kind: str  # "single", "parallel" or "no_call"
+    kind: str  # "single", "parallel", "no_call" (chit-chat) or "no_fit" (a tool's request)
     tools: list[dict[str, Any]]
     question: str
     calls: list[tuple[str, Args]]
     text: str = ""
 
 
+NO_FIT_REPLY = ("Sorry, I can't help with that: none of the available functions fits "
+                "this request.")
+
+
 def example(rng: random.Random) -> Generated:
-    """A random example: 60% one call (with 0-3 distractor tools), 25% two calls asked
-    for together, 15% no tool fits (only unrelated tools bound)."""
+    """A random example: 55% one call (with 0-3 distractor tools), 20% two calls asked
+    for together, 8% chit-chat no tool serves, and 17% a request for a tool that is not
+    bound (1-3 other tools are, as in BFCL's irrelevance category): no call either."""
     roll = rng.random()
-    if roll < 0.15:
+    if roll < 0.08:
         question, text = rng.choice(NO_TOOL)
         bound = rng.sample(TOOLS, rng.randint(1, 3))
         return Generated("no_call", [t.tool for t in bound], question, [], text)
     target = rng.choice(TOOLS)
+    if roll < 0.25:
+        bound = rng.sample([t for t in TOOLS if t is not target], rng.randint(1, 3))
+        return Generated("no_fit", [t.tool for t in bound], target.ask(rng)[0], [],
+                         NO_FIT_REPLY)
     others = rng.sample([t for t in TOOLS if t is not target], rng.randint(0, 3))
     bound = [target, *others]
     rng.shuffle(bound)
     tools = [t.tool for t in bound]
     first_q, first = target.ask(rng)
-    if roll < 0.40:
+    if roll < 0.45:
         for _ in range(10):  # two different requests joined in one question
             second_q, second = target.ask(rng)
             if second != first:

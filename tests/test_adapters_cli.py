@@ -1,4 +1,4 @@
-"""`agentkit adapters list|show|merge` on an adapter trained here for one step (real
+"""`agentkit adapters list|show|record-eval|merge` on an adapter trained here for one step (real
 model): the merged folder gives the adapter's logits; another base's adapter is refused
 naming both hashes (show, merge, and as a DPO starting point)."""
 
@@ -84,3 +84,35 @@ def test_adapter_for_another_base_is_refused_naming_both_hashes(adapter: Path, w
     flat = " ".join(dpo.output.split())
     assert dpo.exit_code == 1 and "was trained on" in flat and OTHER[:16] in flat and base_sha[:16] in flat
     assert "Traceback" not in dpo.output
+
+
+def bfcl_result(path: Path, accuracy: float, data: str = "heldout") -> Path:
+    from agentkit.evals.results import EvalResult
+
+    EvalResult(suite="bfcl", kind="bfcl", config={"data": f"build/{data}", "limit": 5},
+               metrics={"accuracy": accuracy, "simple_python/accuracy": accuracy + 0.1,
+                        "latency_s": 3.0}).save(path)
+    return path
+
+
+def test_record_eval_writes_the_card_table_and_refuses_other_data(adapter: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "tiny"
+    shutil.copytree(adapter, folder)
+    base, tuned = bfcl_result(tmp_path / "b.json", 0.3), bfcl_result(tmp_path / "a.json", 0.5)
+    done = CliRunner().invoke(app, ["adapters", "record-eval", str(folder), str(base), str(tuned),
+                                    "--metric", "*accuracy"])
+    assert done.exit_code == 0, done.output
+    card = (folder / "README.md").read_text()
+    assert "| accuracy | bfcl heldout, limit 5 | 0.300 | 0.500 | +0.200 |" in card
+    assert "| simple_python/accuracy | bfcl heldout, limit 5 | 0.400 | 0.600 | +0.200 |" in card
+    assert "latency_s" not in card
+    again = CliRunner().invoke(app, ["adapters", "record-eval", str(folder), str(base),
+                                     str(bfcl_result(tmp_path / "a2.json", 0.6)), "--metric", "accuracy"])
+    assert again.exit_code == 0, again.output
+    evals = json.loads((folder / "agentkit_adapter.json").read_text())["evals"]
+    assert [(e["metric"], e["adapter"]) for e in evals] == [("simple_python/accuracy", 0.6), ("accuracy", 0.6)]
+    other = CliRunner().invoke(app, ["adapters", "record-eval", str(folder), str(base),
+                                     str(bfcl_result(tmp_path / "o.json", 0.9, data="train"))])
+    assert other.exit_code == 1
+    assert "data differs: 'build/heldout' vs 'build/train'" in other.output
+    assert json.loads((folder / "agentkit_adapter.json").read_text())["evals"] == evals

@@ -103,7 +103,7 @@ def test_bfcl_row_is_bind_tools_prompt_and_a_correct_call(
     calls = [tools.to_call(call["name"], call["args"]) for call in reply.tool_calls]
     assert check_calls(item, calls) is None
     if category == "irrelevance":
-        assert not calls and reply.content == tool_data.NO_CALL_REPLY
+        assert not calls and reply.content == tool_data.NO_FIT_REPLY
     if category == "parallel":
         assert len(calls) == len(item.ground_truth) > 1
 
@@ -113,7 +113,7 @@ def test_generated_rows_cover_every_kind_in_bind_tools_format(
 ) -> None:
     schemas = _script("tool_call_schemas")
     rng, seen = random.Random(3), {}
-    while len(seen) < 3:
+    while len(seen) < 4:
         made = schemas.example(rng)
         seen.setdefault(made.kind, made)
     for kind, made in seen.items():
@@ -124,8 +124,20 @@ def test_generated_rows_cover_every_kind_in_bind_tools_format(
         assert _grammar_admits(chat, made.tools, target), kind
         reply = tool_data.binding_for(made.tools).parse(target, JSON_LINES)
         assert [(c["name"], c["args"]) for c in reply.tool_calls] == made.calls
-        assert len(reply.tool_calls) == {"single": 1, "parallel": 2, "no_call": 0}[kind]
-        assert not reply.invalid_tool_calls and (kind != "no_call" or reply.content == made.text)
+        assert len(reply.tool_calls) == {"single": 1, "parallel": 2, "no_call": 0, "no_fit": 0}[kind]
+        assert not reply.invalid_tool_calls and (made.calls or reply.content == made.text)
+
+
+
+def test_no_fit_rows_ask_for_a_tool_that_is_not_bound() -> None:
+    schemas = _script("tool_call_schemas")
+    rng, checked = random.Random(0), 0
+    while checked < 20:
+        made = schemas.example(rng)
+        if made.kind == "no_fit" and ("weather" in made.question or "raining" in made.question):
+            bound = {tool["function"]["name"] for tool in made.tools}
+            assert "get_weather" not in bound and bound and made.text == schemas.NO_FIT_REPLY
+            checked += 1
 
 
 def test_generated_call_follows_the_format_its_schema_describes() -> None:

@@ -13,7 +13,8 @@ from rich.table import Table
 from agentkit.cli.errors import friendly_errors
 
 console = Console()
-adapters_app = typer.Typer(help="LoRA adapters: list, show, merge into a standalone model.",
+adapters_app = typer.Typer(help="LoRA adapters: list, show, record evals in the model card, merge into a "
+                                "standalone model.",
                            no_args_is_help=True)
 
 
@@ -72,6 +73,30 @@ def show_command(
     problem = fits_base(meta, folder, base_model)
     console.print("fits the base model: yes" if problem is None else f"[red]does not fit:[/] {problem}",
                   highlight=False, soft_wrap=True)
+
+
+@adapters_app.command("record-eval")
+@friendly_errors
+def record_eval_command(
+    adapter: Annotated[str, typer.Argument(help="adapter folder or shipped adapter name", show_default=False)],
+    base_result: Annotated[Path, typer.Argument(help="eval --json result of the base model", show_default=False)],
+    adapter_result: Annotated[Path, typer.Argument(help="the same eval's result with the adapter",
+                                                   show_default=False)],
+    metrics: Annotated[list[str] | None, typer.Option(
+        "--metric", help="metric name or pattern to record (repeat; default: all both results have)")] = None,
+    data: Annotated[str, typer.Option("--data", help="how the card names the data (default: eval, file, limit)")] = "",
+) -> None:
+    """Write base-vs-adapter figures from two `agentkit eval ... --json` results into the
+    adapter's model card (README.md) and meta."""
+    from agentkit.evals.load import load_result
+    from agentkit.finetune.adapters import resolve_adapter
+    from agentkit.finetune.card import CARD
+    from agentkit.finetune.eval_table import eval_rows, record_evals
+
+    folder = resolve_adapter(adapter)
+    rows = eval_rows(load_result(base_result), load_result(adapter_result), metrics or ["*"], data)
+    record_evals(folder, rows)
+    console.print(f"recorded {len(rows)} figure(s) in {folder / CARD}", highlight=False, soft_wrap=True)
 
 
 @adapters_app.command("merge")

@@ -142,6 +142,7 @@ def _trainer(config: FinetuneConfig, base: Base, data: Dataset, output: Path, ob
         report_to="none", use_cpu=not torch.cuda.is_available(), disable_tqdm=True,
         include_num_input_tokens_seen="non_padding", max_length=train.max_length,
         dataloader_num_workers=0, save_only_model=False,
+        gradient_checkpointing=train.gradient_checkpointing,
     )
     model: Any = base.model
     peft_config = lora_config(config)
