@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--heldout-fraction", type=float, default=DEFAULT_FRACTION)
     args = parser.parse_args()
+    missing = [name for name in ("pairs.jsonl", "dpo.jsonl") if not (args.paradetox / name).is_file()]
+    if missing:
+        sys.exit(f"error: {args.paradetox} has no {' or '.join(missing)}; give --paradetox the ParaDetox "
+                 f"folder (../shared/data/tone_style/paradetox holds both files)")
     print(json.dumps(build(args.paradetox, args.out, args.seed, args.heldout_fraction)))
 
 

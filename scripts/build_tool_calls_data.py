@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tool_call_schemas import NO_FIT_REPLY, example  # noqa: E402
 
+from agentkit.errors import AgentkitError  # noqa: E402
 from agentkit.evals.bfcl.loading import load_bfcl  # noqa: E402
 from agentkit.evals.bfcl.matching import check_calls  # noqa: E402
 from agentkit.evals.bfcl.records import BfclItem  # noqa: E402
@@ -252,8 +253,11 @@ def main() -> None:
     parser.add_argument("--generated", type=int, default=1500)
     parser.add_argument("--max-tokens", type=int, default=1024)
     args = parser.parse_args()
-    summary = build(args.bfcl, args.out, args.seed, args.heldout_per_category, args.generated,
-                    args.max_tokens, tokenizer_of_default_model())
+    try:
+        summary = build(args.bfcl, args.out, args.seed, args.heldout_per_category, args.generated,
+                        args.max_tokens, tokenizer_of_default_model())
+    except AgentkitError as exc:
+        sys.exit(f"error: {exc}")
     print(json.dumps(summary, indent=1))
 
 
