@@ -1,5 +1,6 @@
 """`agentkit finetune` with the real local model, a few steps at a tiny sequence length:
-SFT (traced into a real Phoenix) and DPO write loadable adapter folders; Ctrl-C (a real
+SFT (traced into a real Phoenix), DPO and QLoRA (bitsandbytes 4-bit on CPU) write
+loadable adapter folders; Ctrl-C (a real
 SIGINT to a subprocess) leaves a usable checkpoint that --resume continues; a full disk
 during a checkpoint keeps the previous one; bad rows are reported with line numbers."""
 
@@ -88,6 +89,30 @@ def test_dpo_trains_against_the_adapter_disabled_reference(workspace: Path) -> N
         with model.disable_adapter():
             plain = model(ids).logits
     assert not torch.allclose(tuned, plain)
+
+
+def test_qlora_trains_on_a_4bit_base_and_fits_the_full_precision_one(workspace: Path) -> None:
+    import bitsandbytes as bnb
+    from peft import PeftModel
+
+    from agentkit.finetune.model import load_base
+
+    config = write_config(workspace, "tone_chat.jsonl", steps=1, extra="qlora: true\n")
+    result = CliRunner().invoke(app, ["finetune", "sft", str(config), "--no-trace"])
+    assert result.exit_code == 0, result.output
+    out = workspace / "out"
+    assert read_meta(out).training["qlora"] is True and lora_b_norm(out) > 0
+    quantized = load_base(load_config(config, "sft"))
+    assert any(isinstance(m, bnb.nn.Linear4bit) for m in quantized.model.modules())
+    shown = CliRunner().invoke(app, ["adapters", "show", str(out)])
+    assert shown.exit_code == 0 and "fits the base model: yes" in shown.output, shown.output
+    plain = load_base(load_config(write_config(workspace, "tone_chat.jsonl", steps=1), "sft"))
+    model = PeftModel.from_pretrained(plain.model, str(out))  # served on the unquantized base
+    ids = plain.tokenizer("Be polite please.", return_tensors="pt").input_ids
+    with torch.no_grad():
+        tuned = model(ids).logits
+        with model.disable_adapter():
+            assert not torch.allclose(tuned, model(ids).logits)
 
 
 def test_sigint_leaves_a_checkpoint_that_resume_continues(workspace: Path) -> None:
