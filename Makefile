@@ -42,6 +42,7 @@ training-data: setup
 	$(BIN)/python scripts/build_tone_data.py --paradetox $(SHARED_DATA)/tone_style/paradetox --out build/polite_tone
 
 adapter-tool-calls: training-data
+	$(BIN)/agentkit finetune sft finetune/tool_calls_bfcl_sft.yaml --overwrite --no-trace
 	$(BIN)/agentkit finetune sft finetune/tool_calls_sft.yaml --overwrite --no-trace
 
 adapter-polite-tone: training-data

@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/build_tool_calls_data.py \
         --bfcl ../shared/data/tool_calling/bfcl_v4 --out build/tool_calls \
-        [--seed 0] [--heldout-per-category 40] [--generated 1500] [--max-tokens 1024]
+        [--seed 0] [--heldout-per-category 40] [--generated 1500] [--max-tokens 1024] \
+        [--own 600] [--replay 400]
 
 Writes into --out:
 - `train.jsonl`: `{"messages": [...]}` rows for `agentkit finetune sft`. All turns but the
@@ -12,6 +13,10 @@ Writes into --out:
   The last (assistant) turn is the reply the call grammar admits (one
   `{"name", "arguments"}` JSON object per line, arguments in schema order) or, when no
   tool fits, plain text.
+- `tune.jsonl`: the second stage's rows: `--own` rows over agentkit's own tools
+  (own_tool_calls.py: the tools `tool_agent` and `agentkit ask` bind, in the prompts they
+  render, tool results from the real tools) and `--replay` rows drawn from train.jsonl so
+  the second stage keeps what the first learned.
 - `heldout/bfcl_heldout.jsonl`: the held-out BFCL items (merged format), for
   `agentkit eval bfcl --data build/tool_calls/heldout`.
 - `split.json`: seed and the BFCL ids of each category in train and held out.
@@ -35,14 +40,17 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.tools import BaseTool
 from transformers import AutoTokenizer
 from transformers.tokenization_utils_base import PreTrainedTokenizerBase
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from own_tool_calls import OWN_TOOLS, OwnExample, own_example  # noqa: E402
 from tool_call_schemas import NO_FIT_REPLY, example  # noqa: E402
 
+from agentkit.engine.registry import Registry  # noqa: E402
 from agentkit.errors import AgentkitError  # noqa: E402
 from agentkit.evals.bfcl.loading import load_bfcl  # noqa: E402
 from agentkit.evals.bfcl.matching import check_calls  # noqa: E402
@@ -64,9 +72,10 @@ def tokenizer_of_default_model() -> PreTrainedTokenizerBase:
     return AutoTokenizer.from_pretrained(converted_folder(default_gguf_path()))
 
 
-def binding_for(tools: list[dict[str, Any]]) -> ToolBinding:
-    """The binding `agentkit eval bfcl` and `tool_agent` use: auto, parallel, strict."""
-    return ToolBinding.create(tools, tool_choice="auto", parallel_tool_calls=True, strict=True)
+def binding_for(tools: list[Any], tool_choice: str = "auto") -> ToolBinding:
+    """The binding `agentkit eval bfcl` and `tool_agent` use: parallel, strict, and auto
+    unless a tool is forced (as router_demo's math node forces the calculator)."""
+    return ToolBinding.create(tools, tool_choice=tool_choice, parallel_tool_calls=True, strict=True)
 
 
 def call_text(calls: list[tuple[str, dict[str, Any]]], tools: list[dict[str, Any]],
@@ -85,13 +94,13 @@ def call_text(calls: list[tuple[str, dict[str, Any]]], tools: list[dict[str, Any
 
 def render_row(tokenizer: PreTrainedTokenizerBase, tools: list[dict[str, Any]],
                messages: list[BaseMessage], calls: list[tuple[str, dict[str, Any]]],
-               text: str = "") -> dict[str, list[dict[str, str]]]:
+               text: str = "", tool_choice: str = "auto") -> dict[str, list[dict[str, str]]]:
     """One SFT row: the turns of the prompt `bind_tools` renders (`few_shot_turns`; the
     chat template applied to them is that prompt) and the target reply as the last turn."""
     if supports_tools(tokenizer):
         raise ValueError("this tokenizer's chat template renders tools itself; the builder "
                          "writes agentkit's few-shot tool prompt (SmolLM2-style templates)")
-    binding = binding_for(tools)
+    binding = binding_for(tools, tool_choice)
     target = call_text(calls, tools, JSON_LINES) if calls else text
     turns = few_shot_turns(messages, binding)
     return {"messages": [*turns, {"role": "assistant", "content": target}]}
@@ -179,6 +188,37 @@ def generated_rows(tokenizer: PreTrainedTokenizerBase, count: int,
     return rows
 
 
+def own_tools() -> dict[str, BaseTool]:
+    """agentkit's own tools (the workspace's tools/ folder of this repository)."""
+    found = Registry().tools(Path(__file__).resolve().parents[1])
+    return {name: found[name] for name in OWN_TOOLS}
+
+
+def own_row(tokenizer: PreTrainedTokenizerBase, made: OwnExample, tools: dict[str, BaseTool]) -> Row:
+    """One row over agentkit's own tools; an `answer` row runs the real tool for its result."""
+    bound = binding_for([tools[name] for name in made.tools]).tools
+    messages: list[BaseMessage] = [SystemMessage(content=made.system), HumanMessage(content=made.question)]
+    text = made.text
+    if made.result_of:
+        name, args = made.result_of
+        result = str(tools[name].invoke(args))
+        messages += [AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": "call_0"}]),
+                     ToolMessage(content=result, tool_call_id="call_0")]
+        text = f"{args['expression']} = {result}." if name == "calculator" else f"{result}."
+    return render_row(tokenizer, bound, messages, made.calls, text, made.tool_choice)
+
+
+def tune_rows(tokenizer: PreTrainedTokenizerBase, own: int, replay: list[Row],
+              seed: int) -> list[tuple[str, Row]]:
+    """`own` rows over agentkit's own tools and the replayed first-stage rows, as (kind, row)."""
+    rng, tools = random.Random(f"{seed}:own"), own_tools()
+    rows = []
+    for _ in range(own):
+        made = own_example(rng)
+        rows.append((f"own/{made.kind}", own_row(tokenizer, made, tools)))
+    return rows + [("replay", row) for row in replay]
+
+
 def _merged_lines(folder: Path) -> dict[str, str]:
     lines = {}
     for file in sorted(folder.glob("*.jsonl")):
@@ -189,37 +229,42 @@ def _merged_lines(folder: Path) -> dict[str, str]:
 
 
 def build(bfcl: Path, out: Path, seed: int, heldout_per_category: int, generated: int,
-          max_tokens: int, tokenizer: PreTrainedTokenizerBase) -> dict[str, Any]:
-    """Write train.jsonl, heldout/, split.json and sources.json; returns the summary."""
+          max_tokens: int, tokenizer: PreTrainedTokenizerBase, own: int = 0,
+          replay: int = 0) -> dict[str, Any]:
+    """Write train.jsonl, tune.jsonl, heldout/, split.json and sources.json; returns the summary."""
     items = load_bfcl(bfcl)
     train, heldout = split_bfcl(items, heldout_per_category, seed)
     counts: Counter[str] = Counter()
     rows: list[Row] = []
+    tune: list[Row] = []
 
-    def keep(row: Row, source: str) -> None:
+    def keep(row: Row, source: str, into: list[Row]) -> None:
         text = tokenizer.apply_chat_template(row["messages"], tokenize=False)
         size = len(tokenizer(text, add_special_tokens=False)["input_ids"])
         if size > max_tokens:
             counts[f"{source}: skipped, longer than {max_tokens} tokens"] += 1
             return
         counts[source] += 1
-        rows.append(row)
+        into.append(row)
 
     for item in train:
         row = bfcl_row(tokenizer, item)
         if row is None:
             counts[f"bfcl/{item.category}: skipped, no valid target"] += 1
         else:
-            keep(row, f"bfcl/{item.category}")
+            keep(row, f"bfcl/{item.category}", rows)
     for kind, row in generated_rows(tokenizer, generated, seed):
-        keep(row, f"generated/{kind}")
+        keep(row, f"generated/{kind}", rows)
     random.Random(f"{seed}:order").shuffle(rows)
+    replayed = random.Random(f"{seed}:replay").sample(rows, min(replay, len(rows)))
+    for kind, row in tune_rows(tokenizer, own, replayed, seed):
+        keep(row, f"tune/{kind}", tune)
+    random.Random(f"{seed}:tune-order").shuffle(tune)
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "heldout").mkdir(exist_ok=True)
-    with (out / "train.jsonl").open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    _write_rows(out / "train.jsonl", rows)
+    _write_rows(out / "tune.jsonl", tune)
     merged = _merged_lines(bfcl if bfcl.is_dir() else bfcl.parent)
     (out / "heldout" / "bfcl_heldout.jsonl").write_text(
         "".join(merged[item.id] + "\n" for item in heldout), encoding="utf-8")
@@ -228,13 +273,22 @@ def build(bfcl: Path, out: Path, seed: int, heldout_per_category: int, generated
     (out / "split.json").write_text(json.dumps(split, indent=1) + "\n", encoding="utf-8")
     bfcl_rows = sum(n for k, n in counts.items() if k.startswith("bfcl/") and ":" not in k)
     gen_rows = sum(n for k, n in counts.items() if k.startswith("generated/") and ":" not in k)
+    own_rows = sum(n for k, n in counts.items() if k.startswith("tune/own/") and ":" not in k)
     sources = [{"source": f"BFCL v4 ({bfcl.name}), train split by seed {seed}",
                 "rows": bfcl_rows, "license": BFCL_LICENSE},
                {"source": "generated tool calls (scripts/tool_call_schemas.py)",
-                "rows": gen_rows, "license": GENERATED_LICENSE}]
+                "rows": gen_rows, "license": GENERATED_LICENSE},
+               {"source": "generated calls of agentkit's own tools (scripts/own_tool_calls.py), tune.jsonl",
+                "rows": own_rows, "license": GENERATED_LICENSE}]
     (out / "sources.json").write_text(json.dumps(sources, indent=1) + "\n", encoding="utf-8")
-    return {"rows": len(rows), "counts": dict(sorted(counts.items())),
+    return {"rows": len(rows), "tune_rows": len(tune), "counts": dict(sorted(counts.items())),
             "heldout": len(heldout)}
+
+
+def _write_rows(path: Path, rows: list[Row]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def _ids(items: list[BfclItem]) -> dict[str, list[str]]:
@@ -252,10 +306,12 @@ def main() -> None:
     parser.add_argument("--heldout-per-category", type=int, default=40)
     parser.add_argument("--generated", type=int, default=1500)
     parser.add_argument("--max-tokens", type=int, default=1024)
+    parser.add_argument("--own", type=int, default=600, help="tune.jsonl rows over agentkit's own tools")
+    parser.add_argument("--replay", type=int, default=400, help="train.jsonl rows replayed in tune.jsonl")
     args = parser.parse_args()
     try:
         summary = build(args.bfcl, args.out, args.seed, args.heldout_per_category, args.generated,
-                        args.max_tokens, tokenizer_of_default_model())
+                        args.max_tokens, tokenizer_of_default_model(), args.own, args.replay)
     except AgentkitError as exc:
         sys.exit(f"error: {exc}")
     print(json.dumps(summary, indent=1))

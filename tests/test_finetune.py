@@ -91,6 +91,26 @@ def test_dpo_trains_against_the_adapter_disabled_reference(workspace: Path) -> N
     assert not torch.allclose(tuned, plain)
 
 
+def test_init_adapter_goes_on_with_its_own_lora_settings(workspace: Path) -> None:
+    from agentkit.errors import ConfigError
+    from agentkit.finetune.train import run_finetune
+
+    first = load_config(write_config(workspace, "tone_chat.jsonl", steps=1), "sft")
+    run_finetune(first, trace_project=None)
+    (workspace / "next.yaml").write_text(
+        f"init_adapter: out\ndata:\n  files: [{{path: {DATA / 'tone_chat.jsonl'}}}]\n"
+        "train: {steps: 1, max_length: 96}\noutput: next\n", encoding="utf-8")
+    run_finetune(load_config(workspace / "next.yaml", "sft"), trace_project=None)
+    recorded = read_meta(workspace / "next").training["lora"]
+    assert recorded["rank"] == 4 and recorded["alpha"] == 8 and recorded["target_modules"] == ["q_proj", "v_proj"]
+    (workspace / "clash.yaml").write_text(
+        (workspace / "next.yaml").read_text() + "lora: {rank: 16}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        run_finetune(load_config(workspace / "clash.yaml", "sft", output="clash"), trace_project=None)
+    assert "'rank': 16" in str(error.value) and "'rank': 4" in str(error.value) and "remove" in str(error.value)
+    assert not (workspace / "clash").exists()
+
+
 def test_qlora_trains_on_a_4bit_base_and_fits_the_full_precision_one(workspace: Path) -> None:
     import bitsandbytes as bnb
     from peft import PeftModel

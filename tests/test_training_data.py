@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import random
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -15,7 +16,7 @@ from typing import Any
 
 import llguidance
 import pytest
-from langchain_core.messages import HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agentkit.evals.bfcl.loading import load_bfcl
 from agentkit.evals.bfcl.matching import check_calls
@@ -61,8 +62,8 @@ def _prompt_and_target(chat: LocalChatModel, row: dict[str, Any]) -> tuple[str, 
     return prompt, answer["content"]
 
 
-def _prompt_bind_tools_renders(chat: LocalChatModel, tools: list[dict[str, Any]],
-                               messages: list[Any], monkeypatch: pytest.MonkeyPatch) -> str:
+def _prompt_bind_tools_renders(chat: LocalChatModel, tools: list[Any], messages: list[Any],
+                               monkeypatch: pytest.MonkeyPatch, tool_choice: str = "auto") -> str:
     """The text the real model tokenizes when invoked with `tools` bound as the BFCL eval
     and tool_agent bind them (recorded on its way into the tokenizer)."""
     seen: list[str] = []
@@ -74,7 +75,7 @@ def _prompt_bind_tools_renders(chat: LocalChatModel, tools: list[dict[str, Any]]
 
     with monkeypatch.context() as patch:
         patch.setattr(LocalChatModel, "_tokenize", recording)
-        chat.bind_tools(tools, tool_choice="auto", parallel_tool_calls=True).invoke(messages)
+        chat.bind_tools(tools, tool_choice=tool_choice, parallel_tool_calls=True).invoke(messages)
     assert len(seen) == 1
     return seen[0]
 
@@ -127,6 +128,43 @@ def test_generated_rows_cover_every_kind_in_bind_tools_format(
         assert len(reply.tool_calls) == {"single": 1, "parallel": 2, "no_call": 0, "no_fit": 0}[kind]
         assert not reply.invalid_tool_calls and (made.calls or reply.content == made.text)
 
+
+
+def test_own_tool_rows_are_tool_agents_prompt_and_the_questions_own_numbers(
+    chat: LocalChatModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own = _script("own_tool_calls")
+    tools = tool_data.own_tools()
+    rng, seen = random.Random(5), {}
+    for _ in range(300):
+        made = own.own_example(rng)
+        assert made.question not in own.HELD_OUT_QUESTIONS
+        seen.setdefault(made.kind, made)
+        for name, args in made.calls:  # the real tools accept every call
+            if name == "calculator":  # with the question's numbers, not the description's example
+                float(tools[name].invoke(args))
+                numbers = set(re.findall(r"\d+", args["expression"])) - {"2"}
+                assert numbers <= set(re.findall(r"\d+", made.question)), (made.question, args)
+            if name == "unit_convert":
+                assert f" {args['value']} " in f" {made.question} " and " = " in tools[name].invoke(args)
+    assert set(seen) == {"call", "forced_calculator", "no_call", "answer"}
+    for kind, made in seen.items():
+        row = tool_data.own_row(chat.loaded.tokenizer, made, tools)
+        prompt, target = _prompt_and_target(chat, row)
+        bound = [tools[name] for name in made.tools]
+        messages = [SystemMessage(made.system), HumanMessage(made.question)]
+        if made.result_of:
+            name, args = made.result_of
+            messages += [AIMessage("", tool_calls=[{"name": name, "args": args, "id": "call_0"}]),
+                         ToolMessage(str(tools[name].invoke(args)), tool_call_id="call_0")]
+            assert str(tools[name].invoke(args)) in target
+        seen_prompt = _prompt_bind_tools_renders(chat, bound, messages, monkeypatch, made.tool_choice)
+        assert prompt == seen_prompt, kind
+        binding = tool_data.binding_for(bound, made.tool_choice)
+        reply = binding.parse(target, JSON_LINES)
+        assert [(c["name"], c["args"]) for c in reply.tool_calls] == made.calls, kind
+        if made.calls:
+            assert _grammar_admits(chat, binding.tools, target)
 
 
 def test_no_fit_rows_ask_for_a_tool_that_is_not_bound() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.messages import AIMessage, ToolCall, ToolMessage
 from rich.console import Console
 
 from agentkit.cli.errors import friendly_errors
@@ -15,6 +15,11 @@ from agentkit.engine.runner import run_graph
 from agentkit.workspace import find_workspace
 
 console = Console()
+
+
+def call_text(call: ToolCall) -> str:
+    """A tool call as Python-like text: `name(arg='value', ...)`."""
+    return f"{call['name']}({', '.join(f'{k}={v!r}' for k, v in call['args'].items())})"
 
 
 @friendly_errors
@@ -43,8 +48,7 @@ def ask_command(
     if show_calls:
         for message in turn:
             for call in message.tool_calls if isinstance(message, AIMessage) else []:
-                args = ", ".join(f"{k}={v!r}" for k, v in call["args"].items())
-                console.print(f"[cyan]→ {call['name']}({args})[/]", highlight=False)
+                console.print(f"[cyan]→ {call_text(call)}[/]", highlight=False)
             if isinstance(message, ToolMessage):
                 style = "red" if message.status == "error" else "dim"
                 console.print(f"[{style}]  ← {message.content}[/]", highlight=False)

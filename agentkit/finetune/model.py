@@ -3,6 +3,7 @@ folder / hub id), optionally 4-bit (QLoRA via bitsandbytes), plus the LoRA setti
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel
 from transformers.tokenization_utils_base import PreTrainedTokenizerBase
 
 from agentkit.errors import ConfigError
-from agentkit.finetune.config import FinetuneConfig
+from agentkit.finetune.config import FinetuneConfig, LoraConfig
 from agentkit.models.adapter_meta import check_base, model_fingerprint, read_meta
 from agentkit.models.gguf_cache import converted_folder
 from agentkit.models.loading import ModelSource, quiet_progress, resolve_source
@@ -84,6 +85,25 @@ def lora_config(config: FinetuneConfig) -> Any:
 
     return LoraConfig(r=config.lora.rank, lora_alpha=config.lora.alpha, lora_dropout=config.lora.dropout,
                       target_modules=list(config.lora.target_modules), task_type=TaskType.CAUSAL_LM)
+
+
+def inherit_lora(config: FinetuneConfig) -> FinetuneConfig:
+    """With `init_adapter`, training goes on with that adapter's LoRA settings: the config
+    records them, and a `lora:` section that says otherwise is refused."""
+    if not config.init_adapter:
+        return config
+    folder = config.path_of(config.init_adapter)
+    read_meta(folder)  # a clear error for a folder that is not an adapter
+    saved = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
+    theirs = LoraConfig(rank=saved["r"], alpha=saved["lora_alpha"], dropout=saved["lora_dropout"],
+                        target_modules=sorted(saved["target_modules"]))
+    ours = config.lora.model_copy(update={"target_modules": sorted(config.lora.target_modules)})
+    if "lora" in config.model_fields_set and ours != theirs:
+        raise ConfigError(
+            f"{config.source}: lora {ours.model_dump()} differs from the settings of init_adapter "
+            f"{folder} ({theirs.model_dump()}); training goes on with the adapter's own, so remove "
+            f"the `lora:` section or make it match")
+    return config.model_copy(update={"lora": theirs})
 
 
 def check_target_modules(model: PreTrainedModel, modules: list[str], where: str) -> None:

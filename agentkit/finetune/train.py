@@ -22,7 +22,7 @@ from agentkit.finetune.card import CARD, write_card
 from agentkit.finetune.checkpoints import AtomicCheckpoints, checkpoint_root, latest_checkpoint
 from agentkit.finetune.config import FinetuneConfig
 from agentkit.finetune.data import BadRow, Dataset, load_data
-from agentkit.finetune.model import Base, check_target_modules, load_base, lora_config, with_adapter
+from agentkit.finetune.model import Base, check_target_modules, inherit_lora, load_base, lora_config, with_adapter
 from agentkit.finetune.plot import plot_losses
 from agentkit.finetune.tracing import traced_run
 from agentkit.models.adapter_meta import META_FILE, AdapterMeta, DataSource
@@ -55,6 +55,7 @@ def run_finetune(config: FinetuneConfig, *, resume: bool = False, overwrite: boo
     observer = observer or SilentObserver()
     output = config.output_dir()
     start_from = _check_output(output, resume, overwrite)
+    config = inherit_lora(config)
     data = load_data(config, config.method or "sft")
     for bad in data.bad:
         observer.log(f"skipped {bad}")
