@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from agentkit.cli.ask import call_text
 from agentkit.cli.run import show_event
 from agentkit.engine.runner import RunResult, run_graph
 from agentkit.graphrag.lexical import LexicalExtractor
@@ -21,6 +22,7 @@ from agentkit.workspace import find_workspace
 
 console = Console()
 ROUTER_QUESTIONS = ("What is 12 times 7?", "What is the capital of France?")
+TOOL_QUESTIONS = ("What is 12 times 7?", "Convert 5 km to miles.")
 CHAT_TURNS = ("Hi! My name is Ana and I love hiking.", "What is my name?")
 RAG_QUESTIONS = ("Where are checkpoints stored?", "Who won the 2022 World Cup?")
 MULTIHOP_CORPUS = Path("evals") / "data" / "multihop_fictional" / "documents.jsonl"
@@ -29,7 +31,8 @@ RUDE_MESSAGE = "your stupid code broke the build again, fix it now you idiot"
 
 
 def run_demo(workspace: Path | None = None) -> None:
-    """Start a local Phoenix (detached), run router_demo and a two-turn chat, index docs/
+    """Start a local Phoenix (detached), run router_demo, tool_agent with the base model
+    and with the tool_calls adapter, and a two-turn chat, index docs/
     and ask self_rag about it, build the store's knowledge graph and answer a two-hop
     question with graph_rag, rewrite a rude message with the base model and with the
     polite_tone adapter (scored by the tone evaluator), print links."""
@@ -42,6 +45,13 @@ def run_demo(workspace: Path | None = None) -> None:
         console.rule(f"router_demo: {question}")
         result = run_graph(graphs / "router_demo.yaml", question, on_event=show_event)
         console.print(Panel(str(result.answer), title=f"answer (route: {result.state.get('route')})"))
+
+    for question in TOOL_QUESTIONS:
+        console.rule(f"tool_agent: {question}")
+        with base_only():
+            base = run_graph(graphs / "tool_agent.yaml", question)
+        tuned = run_graph(graphs / "tool_agent.yaml", question)
+        console.print(_tool_table({"base model": base, "tool_calls adapter": tuned}))
 
     thread = None
     for turn in CHAT_TURNS:
@@ -74,7 +84,7 @@ def run_demo(workspace: Path | None = None) -> None:
     console.print(_tone_table({"base model": base, "polite_tone adapter": tuned}))
 
     console.rule("traces")
-    for graph in ("router_demo", "chat", "self_rag", "graph_rag", "tone"):
+    for graph in ("router_demo", "tool_agent", "chat", "self_rag", "graph_rag", "tone"):
         console.print(f"{graph}: {project_url(url, graph)}")
     console.print("Stop Phoenix with `agentkit phoenix --stop`.")
 
@@ -86,6 +96,15 @@ def _passages_table(result: RunResult) -> Table:
         meta = document.metadata
         table.add_row(str(rank), str(meta.get("title", "")), str(meta.get("id", ""))[:8],
                       document.page_content[:90] + ("…" if len(document.page_content) > 90 else ""))
+    return table
+
+
+def _tool_table(results: dict[str, RunResult]) -> Table:
+    """Each model's tool calls and final answer."""
+    table = Table("model", "tool calls", "answer")
+    for label, result in results.items():
+        calls = [call_text(c) for m in result.state.get("messages", []) for c in getattr(m, "tool_calls", None) or []]
+        table.add_row(label, "\n".join(calls) or "-", str(result.answer))
     return table
 
 

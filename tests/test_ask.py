@@ -49,3 +49,14 @@ def test_stock_question_is_answered_with_the_local_servers_quote(env: dict[str, 
     assert done.returncode == 0, done.stderr
     assert "→ stock_quote(symbol=" in done.stdout
     assert "189.84 USD" in done.stdout
+
+
+def test_shipped_tool_calls_adapter_writes_the_questions_own_numbers_and_units(env: dict[str, str]) -> None:
+    """Neither question is in the adapter's training data (own_tool_calls.HELD_OUT_QUESTIONS)."""
+    done = ask(env, "Convert 5 km to miles.")
+    assert done.returncode == 0, done.stderr
+    assert "→ unit_convert(value=5, from_unit='km', to_unit=" in done.stdout and "5 km = 3.106855961 mi" in done.stdout
+    done = ask(env, "What is 12 times 7?")
+    assert done.returncode == 0, done.stderr
+    assert "→ calculator(expression='12 * 7')" in done.stdout and done.stdout.rstrip().endswith("84")
+    assert "gemm_4bit" not in done.stderr and "is_gradient_checkpointing" not in done.stderr

@@ -101,8 +101,12 @@ def test_init_adapter_goes_on_with_its_own_lora_settings(workspace: Path) -> Non
         f"init_adapter: out\ndata:\n  files: [{{path: {DATA / 'tone_chat.jsonl'}}}]\n"
         "train: {steps: 1, max_length: 96}\noutput: next\n", encoding="utf-8")
     run_finetune(load_config(workspace / "next.yaml", "sft"), trace_project=None)
-    recorded = read_meta(workspace / "next").training["lora"]
+    meta = read_meta(workspace / "next")
+    recorded = meta.training["lora"]
     assert recorded["rank"] == 4 and recorded["alpha"] == 8 and recorded["target_modules"] == ["q_proj", "v_proj"]
+    assert [stage.name for stage in meta.stages()] == ["tiny", "next"] and meta.starts_from is not None
+    assert meta.starts_from.data[0].source == "ParaDetox" and meta.starts_from.training["train"]["steps"] == 1
+    assert "## Training stages" in (workspace / "next" / "README.md").read_text()
     (workspace / "clash.yaml").write_text(
         (workspace / "next.yaml").read_text() + "lora: {rank: 16}\n", encoding="utf-8")
     with pytest.raises(ConfigError) as error:

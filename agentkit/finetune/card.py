@@ -39,6 +39,13 @@ def render_card(meta: AdapterMeta) -> str:
                   for e in meta.evals]
     else:
         lines.append("Not measured yet.")
+    if meta.starts_from:
+        lines += ["", "## Training stages", "",
+                  "Each stage went on from the adapter of the stage before it (`init_adapter`).", "",
+                  "| stage | method | steps | data (rows) | created |", "|---|---|---:|---|---|"]
+        lines += [f"| {s.name} | {s.method} | {s.training.get('train', {}).get('steps') or '-'} | "
+                  f"{'; '.join(f'{d.source} ({d.rows})' for d in s.data)} | {s.created:%Y-%m-%d} |"
+                  for s in meta.stages()]
     lines += ["", "## Training config", "", "```json",
               json.dumps(meta.training, indent=2, default=str), "```", ""]
     return "\n".join(lines)

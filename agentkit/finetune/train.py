@@ -25,7 +25,7 @@ from agentkit.finetune.data import BadRow, Dataset, load_data
 from agentkit.finetune.model import Base, check_target_modules, inherit_lora, load_base, lora_config, with_adapter
 from agentkit.finetune.plot import plot_losses
 from agentkit.finetune.tracing import traced_run
-from agentkit.models.adapter_meta import META_FILE, AdapterMeta, DataSource
+from agentkit.models.adapter_meta import META_FILE, AdapterMeta, DataSource, read_meta
 
 LOSS_PNG = "loss.png"
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors", META_FILE, CARD, LOSS_PNG,
@@ -207,7 +207,8 @@ def _publish(config: FinetuneConfig, base: Base, data: Dataset, trainer: Any, ou
             name=config.name, method=config.method or "sft", base_model=base.label,
             base_model_sha256=base.sha256, training=config.model_dump(mode="json"),
             data=[DataSource(source=f.source or f.path, rows=data.rows_per_file.get(f.path, 0),
-                             license=f.license) for f in config.data.files])
+                             license=f.license) for f in config.data.files],
+            starts_from=read_meta(config.path_of(config.init_adapter)) if config.init_adapter else None)
         write_card(staging, meta)
         history = trainer.state.log_history
         (staging / "training_log.json").write_text(json.dumps(history, indent=1) + "\n", encoding="utf-8")

@@ -8,9 +8,14 @@ configs never loads torch.
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 from agentkit.models.config import ChatModelConfig, EmbeddingsConfig
+
+# bitsandbytes (imported by peft and sentence-transformers when installed) warns at import
+# that an optional CPU kernel package is absent; it works without it.
+logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
 
 if TYPE_CHECKING:
     from agentkit.models.factory import get_chat_model, get_embeddings

@@ -51,7 +51,13 @@ class AdapterMeta(BaseModel):
     training: dict[str, Any] = Field(description="the exact training config, CLI overrides applied")
     data: list[DataSource] = Field(default_factory=list)
     evals: list[EvalRow] = Field(default_factory=list)
+    starts_from: AdapterMeta | None = Field(
+        default=None, description="the description of the adapter training went on from (init_adapter)")
     created: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+
+    def stages(self) -> list[AdapterMeta]:
+        """The training stages, first to last (this adapter is the last)."""
+        return [*(self.starts_from.stages() if self.starts_from else []), self]
 
     def save(self, folder: Path) -> None:
         """Write `agentkit_adapter.json` into `folder`."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -67,6 +68,15 @@ _base_only: ContextVar[bool] = ContextVar("agentkit_base_only", default=False)
 
 
 @contextmanager
+def _quiet_peft() -> Iterator[None]:
+    """Loading an adapter without a warning that is not the user's concern: peft reads an
+    attribute transformers has deprecated."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
+        yield
+
+
+@contextmanager
 def base_only() -> Iterator[None]:
     """Inside this block every local chat model call answers with the base model
     (`agentkit ask --no-adapter`: compare without adapters)."""
@@ -109,13 +119,14 @@ class AdapterHost:
             return self._names[folder]
 
     def _add(self, folder: Path, name: str) -> None:
-        from peft import PeftModel
-
         try:
-            if self._peft is None:
-                self._peft = PeftModel.from_pretrained(self.loaded.model, str(folder), adapter_name=name)
-            else:
-                self._peft.load_adapter(str(folder), adapter_name=name)
+            with _quiet_peft():
+                from peft import PeftModel
+
+                if self._peft is None:
+                    self._peft = PeftModel.from_pretrained(self.loaded.model, str(folder), adapter_name=name)
+                else:
+                    self._peft.load_adapter(str(folder), adapter_name=name)
         except Exception as exc:  # peft and safetensors raise many kinds; none may escape raw
             raise ConfigError(f"adapter {folder} could not be loaded into {self.loaded.name} ({exc}); "
                               f"retrain it with `agentkit finetune` on this base model") from None
