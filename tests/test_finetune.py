@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -113,6 +114,11 @@ def test_init_adapter_goes_on_with_its_own_lora_settings(workspace: Path) -> Non
         run_finetune(load_config(workspace / "clash.yaml", "sft", output="clash"), trace_project=None)
     assert "'rank': 16" in str(error.value) and "'rank': 4" in str(error.value) and "remove" in str(error.value)
     assert not (workspace / "clash").exists()
+    shutil.copytree(workspace / "out", workspace / "broken")
+    (workspace / "broken" / "adapter_config.json").write_text("{", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"broken/adapter_config.json: not a LoRA adapter config"):
+        run_finetune(load_config(workspace / "next.yaml", "sft", init_adapter="broken", output="b"),
+                     trace_project=None)
 
 
 def test_qlora_trains_on_a_4bit_base_and_fits_the_full_precision_one(workspace: Path) -> None:

@@ -94,9 +94,13 @@ def inherit_lora(config: FinetuneConfig) -> FinetuneConfig:
         return config
     folder = config.path_of(config.init_adapter)
     read_meta(folder)  # a clear error for a folder that is not an adapter
-    saved = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
-    theirs = LoraConfig(rank=saved["r"], alpha=saved["lora_alpha"], dropout=saved["lora_dropout"],
-                        target_modules=sorted(saved["target_modules"]))
+    try:
+        saved = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
+        theirs = LoraConfig(rank=saved["r"], alpha=saved["lora_alpha"], dropout=saved["lora_dropout"],
+                            target_modules=sorted(saved["target_modules"]))
+    except (ValueError, KeyError, TypeError) as exc:  # JSON and pydantic errors are ValueErrors
+        raise ConfigError(f"{folder / 'adapter_config.json'}: not a LoRA adapter config ({exc}); give "
+                          f"init_adapter a folder written by `agentkit finetune`") from None
     ours = config.lora.model_copy(update={"target_modules": sorted(config.lora.target_modules)})
     if "lora" in config.model_fields_set and ours != theirs:
         raise ConfigError(
