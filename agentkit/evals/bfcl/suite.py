@@ -41,15 +41,17 @@ def run(settings: BaseModel, data: Path, progress: Progress) -> EvalResult:
     loaded = time.perf_counter()
     mode = "constrained" if settings.constrain else "unconstrained"
     results: list[ItemResult] = []
+    by_category: dict[str, list[ItemResult]] = {}
     progress.start(mode, len(items))
     for result in run_bfcl(llm, items, constrain=settings.constrain):
         if results and result.category != results[-1].category:
-            progress.log(_category_line(results))
+            progress.log(_category_line(by_category[results[-1].category]))
         results.append(result)
-        figures = score(result.category, [r for r in results if r.category == result.category])
+        by_category.setdefault(result.category, []).append(result)
+        figures = score(result.category, by_category[result.category])
         progress.advance(mode, note=f"{result.category} acc {figures.accuracy:.2f}")
     if results:
-        progress.log(_category_line(results))
+        progress.log(_category_line(by_category[results[-1].category]))
     failed = [r for r in results if r.error and r.error.startswith("model error")]
     if failed:
         progress.log(f"warning: the model failed on {len(failed)} item(s), e.g. "
@@ -96,9 +98,10 @@ def _record(result: ItemResult, item: BfclItem | None) -> ItemRecord:
     )
 
 
-def _category_line(results: list[ItemResult]) -> str:
-    name = results[-1].category
-    figures = score(name, [r for r in results if r.category == name])
+def _category_line(category: list[ItemResult]) -> str:
+    """One category's figures (`category`: its results so far)."""
+    name = category[0].category
+    figures = score(name, category)
     return (f"{name}: n={figures.n} valid_rate={figures.valid_rate:.3f} "
             f"accuracy={figures.accuracy:.3f} mean latency {figures.mean_latency_s:.1f}s")
 
