@@ -208,15 +208,14 @@ def own_row(tokenizer: PreTrainedTokenizerBase, made: OwnExample, tools: dict[st
     return render_row(tokenizer, bound, messages, made.calls, text, made.tool_choice)
 
 
-def tune_rows(tokenizer: PreTrainedTokenizerBase, own: int, replay: list[Row],
-              seed: int) -> list[tuple[str, Row]]:
-    """`own` rows over agentkit's own tools and the replayed first-stage rows, as (kind, row)."""
+def own_rows(tokenizer: PreTrainedTokenizerBase, count: int, seed: int) -> list[tuple[str, Row]]:
+    """`count` (kind, row) pairs over agentkit's own tools."""
     rng, tools = random.Random(f"{seed}:own"), own_tools()
     rows = []
-    for _ in range(own):
+    for _ in range(count):
         made = own_example(rng)
-        rows.append((f"own/{made.kind}", own_row(tokenizer, made, tools)))
-    return rows + [("replay", row) for row in replay]
+        rows.append((made.kind, own_row(tokenizer, made, tools)))
+    return rows
 
 
 def _merged_lines(folder: Path) -> dict[str, str]:
@@ -256,9 +255,11 @@ def build(bfcl: Path, out: Path, seed: int, heldout_per_category: int, generated
     for kind, row in generated_rows(tokenizer, generated, seed):
         keep(row, f"generated/{kind}", rows)
     random.Random(f"{seed}:order").shuffle(rows)
-    replayed = random.Random(f"{seed}:replay").sample(rows, min(replay, len(rows)))
-    for kind, row in tune_rows(tokenizer, own, replayed, seed):
-        keep(row, f"tune/{kind}", tune)
+    for kind, row in own_rows(tokenizer, own, seed):
+        keep(row, f"tune/own/{kind}", tune)
+    replayed = random.Random(f"{seed}:replay").sample(rows, min(replay, len(rows)))  # already kept
+    counts["tune/replay"] += len(replayed)
+    tune += replayed
     random.Random(f"{seed}:tune-order").shuffle(tune)
 
     out.mkdir(parents=True, exist_ok=True)
@@ -273,13 +274,13 @@ def build(bfcl: Path, out: Path, seed: int, heldout_per_category: int, generated
     (out / "split.json").write_text(json.dumps(split, indent=1) + "\n", encoding="utf-8")
     bfcl_rows = sum(n for k, n in counts.items() if k.startswith("bfcl/") and ":" not in k)
     gen_rows = sum(n for k, n in counts.items() if k.startswith("generated/") and ":" not in k)
-    own_rows = sum(n for k, n in counts.items() if k.startswith("tune/own/") and ":" not in k)
+    own_count = sum(n for k, n in counts.items() if k.startswith("tune/own/") and ":" not in k)
     sources = [{"source": f"BFCL v4 ({bfcl.name}), train split by seed {seed}",
                 "rows": bfcl_rows, "license": BFCL_LICENSE},
                {"source": "generated tool calls (scripts/tool_call_schemas.py)",
                 "rows": gen_rows, "license": GENERATED_LICENSE},
                {"source": "generated calls of agentkit's own tools (scripts/own_tool_calls.py), tune.jsonl",
-                "rows": own_rows, "license": GENERATED_LICENSE}]
+                "rows": own_count, "license": GENERATED_LICENSE}]
     (out / "sources.json").write_text(json.dumps(sources, indent=1) + "\n", encoding="utf-8")
     return {"rows": len(rows), "tune_rows": len(tune), "counts": dict(sorted(counts.items())),
             "heldout": len(heldout)}
