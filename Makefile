@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 demo: setup
-	$(BIN)/python -m agentkit.demo
+	$(BIN)/python -m agentkit.cli.demo
 
 test: setup
 	$(BIN)/python -m pytest

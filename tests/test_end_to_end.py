@@ -56,6 +56,8 @@ def test_router_demo_answers_math_with_the_calculator_and_the_rest_with_the_mode
         assert result.type == "tool" and answer.endswith(f"= {result.text}") and reply.text == answer
     general = graph.invoke({"question": "Who painted the Mona Lisa?"})
     assert general["route"] == "general" and general["answer"].strip() and general["messages"] == []
+    capital = graph.invoke({"question": "What is the capital of France?"})  # the demo's question
+    assert capital["route"] == "general" and capital["answer"] == "The capital of France is Paris."
 
 
 @pytest.mark.model

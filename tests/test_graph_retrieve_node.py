@@ -82,7 +82,7 @@ def docs_graphs(workspace: Path) -> Path:
 def test_graph_rag_answers_a_two_hop_question_citing_graph_found_chunks(docs_graphs: Path) -> None:
     state = load_graph(docs_graphs / "graph_rag.yaml").invoke({"question": QUESTION})
     titles = [d.metadata["title"] for d in state["documents"]]
-    assert "Mirela Vostok" in titles and "Glass Harbor" in titles  # hybrid mode kept the bridge
+    assert "Mirela Vostok" in titles and "Glass Harbor" in titles  # the graph found the bridge
     ids = {d.metadata["id"] for d in state["documents"]}
     assert {c["id"] for c in state["citations"]} <= ids
     assert "Sources:" in state["answer"] or state["answer"].startswith("The documents do not")

@@ -32,8 +32,8 @@ def router_demo_in_code() -> GraphBuilder:
               system="You are a careful math tutor. Use the calculator with the exact numbers from the question.",
               template="{question}", messages="messages", answer="{expression} = {result}", output="answer",
               max_steps=2)
-        .node("general", "llm", llm="llm", system="You are a helpful assistant. Answer in one or two short "
-              "sentences.", template="{question}", output="answer")
+        .node("general", "llm", llm="llm", system="You are a helpful assistant. Answer in one short sentence.",
+              template="{question}", output="answer")
         .edge("START", "classify")
         .routes("classify", {"math": "math", "general": "general"})
         .edge("math", "END")

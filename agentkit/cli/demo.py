@@ -24,18 +24,18 @@ console = Console()
 ROUTER_QUESTIONS = ("What is 12 times 7?", "What is the capital of France?")
 TOOL_QUESTIONS = ("What is 12 times 7?", "Convert 5 km to miles.")
 CHAT_TURNS = ("Hi! My name is Ana and I love hiking.", "What is my name?")
-RAG_QUESTIONS = ("Where are checkpoints stored?", "Who won the 2022 World Cup?")
+RAG_QUESTIONS = ("Where does agentkit store thread checkpoints?", "Who won the 2022 World Cup?")
 MULTIHOP_CORPUS = Path("evals") / "data" / "multihop_fictional" / "documents.jsonl"
-MULTIHOP_QUESTION = "In which city was the director of The Glass Orchard born?"
+MULTIHOP_QUESTION = "Who directed The Glass Orchard, and where was the director born?"
 RUDE_MESSAGE = "your stupid code broke the build again, fix it now you idiot"
 
 
 def run_demo(workspace: Path | None = None) -> None:
-    """Start a local Phoenix (detached), run router_demo, tool_agent with the base model
-    and with the tool_calls adapter, and a two-turn chat, index docs/
-    and ask self_rag about it, build the store's knowledge graph and answer a two-hop
-    question with graph_rag, rewrite a rude message with the base model and with the
-    polite_tone adapter (scored by the tone evaluator), print links."""
+    """Start a local Phoenix (detached), run router_demo, tool_agent with the tool_calls
+    adapter, and a two-turn chat, index docs/ and ask self_rag about it, build the store's
+    knowledge graph and answer a two-hop question with graph_rag, rewrite a rude message
+    with the base model and with the polite_tone adapter (scored by the tone evaluator),
+    print links."""
     workspace = workspace or find_workspace()
     graphs = workspace / "graphs"
     url, started = start_detached(PhoenixConfig(working_dir=default_working_dir(workspace)))
@@ -47,11 +47,8 @@ def run_demo(workspace: Path | None = None) -> None:
         console.print(Panel(str(result.answer), title=f"answer (route: {result.state.get('route')})"))
 
     for question in TOOL_QUESTIONS:
-        console.rule(f"tool_agent: {question}")
-        with base_only():
-            base = run_graph(graphs / "tool_agent.yaml", question)
-        tuned = run_graph(graphs / "tool_agent.yaml", question)
-        console.print(_tool_table({"base model": base, "tool_calls adapter": tuned}))
+        console.rule(f"tool_agent (tool_calls adapter): {question}")
+        console.print(_tool_table(run_graph(graphs / "tool_agent.yaml", question)))
 
     thread = None
     for turn in CHAT_TURNS:
@@ -99,12 +96,16 @@ def _passages_table(result: RunResult) -> Table:
     return table
 
 
-def _tool_table(results: dict[str, RunResult]) -> Table:
-    """Each model's tool calls and final answer."""
-    table = Table("model", "tool calls", "answer")
-    for label, result in results.items():
-        calls = [call_text(c) for m in result.state.get("messages", []) for c in getattr(m, "tool_calls", None) or []]
-        table.add_row(label, "\n".join(calls) or "-", str(result.answer))
+def _tool_table(result: RunResult) -> Table:
+    """The tool calls the model made, what the tools returned, and the final answer."""
+    table = Table("tool call", "result", "answer")
+    messages = result.state.get("messages", [])
+    results = {m.tool_call_id: m.text for m in messages if m.type == "tool"}
+    calls = [c for m in messages for c in getattr(m, "tool_calls", None) or []]
+    for n, call in enumerate(calls):
+        table.add_row(call_text(call), results.get(call["id"], "-"), str(result.answer) if n == len(calls) - 1 else "")
+    if not calls:
+        table.add_row("-", "-", str(result.answer))
     return table
 
 
@@ -120,7 +121,7 @@ def _tone_table(results: dict[str, RunResult]) -> Table:
 
 
 def main() -> None:
-    """`python -m agentkit.demo`."""
+    """`python -m agentkit.cli.demo`."""
     run_demo()
 
 
