@@ -13,6 +13,15 @@ from agentkit.errors import ConfigError, Problem, read_text
 JSON_LINES_FIX = "each line must be one complete JSON object (JSON Lines, UTF-8)"
 
 
+def loads_json(text: str | bytes) -> Any:
+    """`json.loads`; a value nested deeper than the parser can go is a `JSONDecodeError`
+    like any other bad JSON (Python's parser raises RecursionError)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", str(text[:0]), 0) from None
+
+
 class LineErrorFactory(Protocol):
     """An error class taking `(message, *, file, line, hint)` (LineError, BfclDataError, ...)."""
 
@@ -41,7 +50,7 @@ def json_lines(path: Path, what: str, fix: str, *, error: LineErrorFactory = Lin
         if not raw.strip():
             continue
         try:
-            value = json.loads(raw)
+            value = loads_json(raw)
         except json.JSONDecodeError as exc:
             reason = f"not valid JSON ({exc.msg} at column {exc.colno})"
         else:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from agentkit import run_graph
-from agentkit.cli.demo import CHAT_TURNS, MULTIHOP_CORPUS, MULTIHOP_QUESTION, RAG_QUESTIONS, ROUTER_QUESTIONS
+from agentkit.cli.demo import (CHAT_TURNS, MULTIHOP_CORPUS, MULTIHOP_QUESTION, RAG_QUESTIONS, ROUTER_QUESTIONS,
+                               RUDE_MESSAGE)
 from agentkit.graphrag.lexical import LexicalExtractor
 from agentkit.graphrag.workspace import update_store_graph
 from agentkit.rag.config import StoreConfig
@@ -60,3 +61,9 @@ def test_rag_demo_answers_from_the_docs_and_the_two_hop_corpus(demo_workspace: P
     assert [d.metadata["title"] for d in two_hop.state["documents"]] == ["The Glass Orchard", "Mireille Varga"]
     assert "Mireille Varga" in two_hop.answer and "Kestrel Bay" in two_hop.answer
     assert two_hop.state["grounding"] >= 0.8
+
+
+def test_tone_demo_rewrite_passes_the_tone_check(demo_workspace: Path) -> None:
+    result = run_graph(demo_workspace / "graphs" / "tone.yaml", RUDE_MESSAGE, trace=False)
+    assert not result.state["tone"].get("failed") and "hell" not in result.answer.lower()
+    assert "server" in result.answer.lower() and result.answer != RUDE_MESSAGE

@@ -153,6 +153,14 @@ def test_sampling_with_temperature_runs(chat: LocalChatModel) -> None:
     assert 1 <= reply.usage_metadata["output_tokens"] <= 4
 
 
+def test_a_seed_makes_sampling_reproducible(chat: LocalChatModel) -> None:
+    sample = {"temperature": 1.5, "max_tokens": 12}
+    seeded = [chat.invoke(COUNT, seed=seed, **sample).content for seed in (7, 7, 8, 9)]
+    assert seeded[0] == seeded[1] and len(set(seeded[1:])) > 1  # same seed, same text; others differ
+    batch = chat.generate_batch([COUNT], seed=7, **sample)
+    assert batch[0].content == seeded[0]
+
+
 def test_choose_picks_the_likely_option(chat: LocalChatModel) -> None:
     assert chat.choose(CAPITAL, ["Paris", "banana"]) == "Paris"
     assert chat.choose(CAPITAL, ["banana", "Paris"]) == "Paris"

@@ -55,7 +55,7 @@ def show_command(
     folder = resolve_adapter(adapter)
     meta = read_meta(folder)
     training = meta.training
-    console.print(f"[bold]{meta.name}[/] ({meta.method}) {folder}\n"
+    console.print(f"[bold]{escape(meta.name)}[/] ({meta.method}) {escape(str(folder))}\n"
                   f"base: {meta.base_model}  sha256 {meta.base_model_sha256}\n"
                   f"created: {meta.created:%Y-%m-%d %H:%M}  lora: {training.get('lora')}  "
                   f"train: {training.get('train')}", highlight=False, soft_wrap=True)

@@ -8,10 +8,12 @@ from typing import Annotated
 import typer
 from langchain_core.messages import AIMessage, ToolCall, ToolMessage
 from rich.console import Console
+from rich.markup import escape
 
 from agentkit.cli.errors import friendly_errors
 from agentkit.cli.inputs import read_input
 from agentkit.engine.runner import run_graph
+from agentkit.text import text_of
 from agentkit.workspace import find_workspace
 
 console = Console()
@@ -48,9 +50,9 @@ def ask_command(
     if show_calls:
         for message in turn:
             for call in message.tool_calls if isinstance(message, AIMessage) else []:
-                console.print(f"[cyan]→ {call_text(call)}[/]", highlight=False)
+                console.print(f"[cyan]→ {escape(call_text(call))}[/]", highlight=False)
             if isinstance(message, ToolMessage):
                 style = "red" if message.status == "error" else "dim"
-                console.print(f"[{style}]  ← {message.content}[/]", highlight=False)
+                console.print(f"[{style}]  ← {escape(text_of(message))}[/]", highlight=False)
     answers = [m.text for m in results if m.status != "error"]
     typer.echo("\n".join(answers) if answers else str(result.answer))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -14,9 +15,9 @@ from agentkit.cli.run import show_event
 from agentkit.engine.runner import RunResult, run_graph
 from agentkit.graphrag.lexical import LexicalExtractor
 from agentkit.graphrag.workspace import update_store_graph
-from agentkit.models.adapters import base_only
 from agentkit.observability.phoenix import PhoenixConfig, default_working_dir, project_url, start_detached
 from agentkit.rag.config import StoreConfig
+from agentkit.rag.grounding import QUOTE_PREFIX
 from agentkit.rag.open import open_index
 from agentkit.workspace import find_workspace
 
@@ -27,15 +28,14 @@ CHAT_TURNS = ("Hi! My name is Ana and I love hiking.", "What is my name?")
 RAG_QUESTIONS = ("Where does agentkit store thread checkpoints?", "Who won the 2022 World Cup?")
 MULTIHOP_CORPUS = Path("evals") / "data" / "multihop_fictional" / "documents.jsonl"
 MULTIHOP_QUESTION = "Who directed The Glass Orchard, and where was the director born?"
-RUDE_MESSAGE = "your stupid code broke the build again, fix it now you idiot"
+RUDE_MESSAGE = "why the hell is the server down again? fix it"
 
 
 def run_demo(workspace: Path | None = None) -> None:
     """Start a local Phoenix (detached), run router_demo, tool_agent with the tool_calls
     adapter, and a two-turn chat, index docs/ and ask self_rag about it, build the store's
     knowledge graph and answer a two-hop question with graph_rag, rewrite a rude message
-    with the base model and with the polite_tone adapter (scored by the tone evaluator),
-    print links."""
+    with the polite_tone adapter (scored by the tone evaluator), print links."""
     workspace = workspace or find_workspace()
     graphs = workspace / "graphs"
     url, started = start_detached(PhoenixConfig(working_dir=default_working_dir(workspace)))
@@ -44,7 +44,7 @@ def run_demo(workspace: Path | None = None) -> None:
     for question in ROUTER_QUESTIONS:
         console.rule(f"router_demo: {question}")
         result = run_graph(graphs / "router_demo.yaml", question, on_event=show_event)
-        console.print(Panel(str(result.answer), title=f"answer (route: {result.state.get('route')})"))
+        console.print(Panel(escape(str(result.answer)), title=f"answer (route: {result.state.get('route')})"))
 
     for question in TOOL_QUESTIONS:
         console.rule(f"tool_agent (tool_calls adapter): {question}")
@@ -55,7 +55,7 @@ def run_demo(workspace: Path | None = None) -> None:
         console.rule(f"chat: {turn}")
         result = run_graph(graphs / "chat.yaml", turn, thread_id=thread)
         thread = result.thread_id
-        console.print(Panel(str(result.answer), title=f"reply (thread {thread})"))
+        console.print(Panel(escape(str(result.answer)), title=f"reply (thread {thread})"))
 
     console.rule(f"index docs/ and {MULTIHOP_CORPUS} into the store `docs`, build its knowledge graph")
     index = open_index(StoreConfig(name="docs"), workspace)
@@ -67,18 +67,15 @@ def run_demo(workspace: Path | None = None) -> None:
     for question in RAG_QUESTIONS:
         console.rule(f"self_rag: {question}")
         result = run_graph(graphs / "self_rag.yaml", question)
-        console.print(Panel(str(result.answer), title=f"answer (grounding {result.state.get('grounding', 0):.2f})"))
+        console.print(Panel(escape(str(result.answer)), title=_rag_title(result)))
 
     console.rule(f"graph_rag: {MULTIHOP_QUESTION}")
     result = run_graph(graphs / "graph_rag.yaml", MULTIHOP_QUESTION)
     console.print(_passages_table(result))
-    console.print(Panel(str(result.answer), title=f"answer (grounding {result.state.get('grounding', 0):.2f})"))
+    console.print(Panel(escape(str(result.answer)), title=_rag_title(result)))
 
-    console.rule(f"tone: {RUDE_MESSAGE}")
-    with base_only():
-        base = run_graph(graphs / "tone.yaml", RUDE_MESSAGE)
-    tuned = run_graph(graphs / "tone.yaml", RUDE_MESSAGE)
-    console.print(_tone_table({"base model": base, "polite_tone adapter": tuned}))
+    console.rule(f"tone (polite_tone adapter): {RUDE_MESSAGE}")
+    console.print(_tone_table(run_graph(graphs / "tone.yaml", RUDE_MESSAGE)))
 
     console.rule("traces")
     for graph in ("router_demo", "tool_agent", "chat", "self_rag", "graph_rag", "tone"):
@@ -86,12 +83,20 @@ def run_demo(workspace: Path | None = None) -> None:
     console.print("Stop Phoenix with `agentkit phoenix --stop`.")
 
 
+def _rag_title(result: RunResult) -> str:
+    """The groundedness of the model's draft, and whether a quote replaced it."""
+    grounding = result.state.get("grounding", 0)
+    if str(result.answer).startswith(QUOTE_PREFIX):
+        return f"answer (the draft's grounding {grounding:.2f} was too low: a quote instead)"
+    return f"answer (grounding {grounding:.2f})"
+
+
 def _passages_table(result: RunResult) -> Table:
     """The passages graph search found (the bridge document comes through its entity), cited by chunk id."""
     table = Table("rank", "document", "chunk", "passage")
     for rank, document in enumerate(result.state.get("documents") or [], start=1):
         meta = document.metadata
-        table.add_row(str(rank), str(meta.get("title", "")), str(meta.get("id", ""))[:8],
+        table.add_row(str(rank), escape(str(meta.get("title", ""))), str(meta.get("id", ""))[:8],
                       document.page_content[:90] + ("…" if len(document.page_content) > 90 else ""))
     return table
 
@@ -103,20 +108,20 @@ def _tool_table(result: RunResult) -> Table:
     results = {m.tool_call_id: m.text for m in messages if m.type == "tool"}
     calls = [c for m in messages for c in getattr(m, "tool_calls", None) or []]
     for n, call in enumerate(calls):
-        table.add_row(call_text(call), results.get(call["id"], "-"), str(result.answer) if n == len(calls) - 1 else "")
+        table.add_row(escape(call_text(call)), escape(results.get(call["id"], "-")),
+                      escape(str(result.answer)) if n == len(calls) - 1 else "")
     if not calls:
-        table.add_row("-", "-", str(result.answer))
+        table.add_row("-", "-", escape(str(result.answer)))
     return table
 
 
-def _tone_table(results: dict[str, RunResult]) -> Table:
-    """Each rewrite with the tone evaluator's scores (the graph's `check_tone` nodes)."""
-    table = Table("model", "rewrite", "style", "meaning", "fluency", "joint", "check")
-    for label, result in results.items():
-        scores = result.state.get("tone") or {}
-        figures = [f"{scores[k]:.2f}" if k in scores else "-" for k in ("style", "meaning", "fluency", "joint")]
-        verdict = "failed: " + ", ".join(scores["failed"]) if scores.get("failed") else "passed"
-        table.add_row(label, str(result.answer), *figures, verdict)
+def _tone_table(result: RunResult) -> Table:
+    """The rewrite with the tone evaluator's scores (the graph's `check_tone` nodes)."""
+    table = Table("rewrite", "style", "meaning", "fluency", "joint", "check")
+    scores = result.state.get("tone") or {}
+    figures = [f"{scores[k]:.2f}" if k in scores else "-" for k in ("style", "meaning", "fluency", "joint")]
+    verdict = "failed: " + ", ".join(scores["failed"]) if scores.get("failed") else "passed"
+    table.add_row(escape(str(result.answer)), *figures, verdict)
     return table
 
 

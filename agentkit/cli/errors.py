@@ -7,6 +7,7 @@ from typing import Any, Callable, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from agentkit.errors import AgentkitError, GraphSpecError
 
@@ -25,7 +26,7 @@ def friendly_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except AgentkitError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
             raise typer.Exit(EXIT_INVALID if isinstance(exc, GraphSpecError) else EXIT_FAILED) from None
 
     return wrapper  # type: ignore[return-value]

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from agentkit.cli.errors import friendly_errors
@@ -49,7 +50,7 @@ def generate_command(
         chosen.append(step.chosen.id)
         top = "  ".join(f"{t.text!r} {p:.2f}" for t, p in step.top)
         steps.add_row(
-            str(number), str(step.chosen.id), repr(step.chosen.text), f"{step.probability:.2f}", top
+            str(number), str(step.chosen.id), escape(repr(step.chosen.text)), f"{step.probability:.2f}", escape(top)
         )
     console.print(steps)
     console.print("[bold]3. decode[/]")
@@ -59,5 +60,5 @@ def generate_command(
 def _tokens_table(tokens: list[Token]) -> Table:
     table = Table("#", "id", "piece")
     for index, token in enumerate(tokens):
-        table.add_row(str(index), str(token.id), repr(token.text))
+        table.add_row(str(index), str(token.id), escape(repr(token.text)))
     return table

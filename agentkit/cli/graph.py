@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from agentkit.cli.errors import friendly_errors
 from agentkit.engine.schema import graph_json_schema
@@ -27,7 +28,7 @@ def validate_command(file: GraphFile) -> None:
     """Check a graph file; exit 0 if it is valid, 2 with every problem if not."""
     spec = load_spec(file)
     check_spec(spec)
-    console.print(f"[green]ok[/] {file}: graph {spec.name!r} v{spec.version}, "
+    console.print(f"[green]ok[/] {escape(str(file))}: graph {escape(repr(spec.name))} v{spec.version}, "
                   f"{len(spec.nodes)} nodes, {len(spec.edges)} edges", highlight=False)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -83,7 +84,7 @@ def stats_command(
     if stats.top_entities:
         table = Table("entity", "type", "chunks", "neighbours")
         for row in stats.top_entities:
-            table.add_row(row.name, row.type, str(row.chunks), str(row.neighbours))
+            table.add_row(escape(row.name), row.type, str(row.chunks), str(row.neighbours))
         console.print(table)
 
 
@@ -145,7 +146,7 @@ def merges_command(store: StoreOption = "docs") -> None:
     kg = load_knowledge_graph(config, find_workspace())
     table = Table("alias", "merged into", "by", "score")
     for merge in kg.merges:
-        table.add_row(merge.alias, merge.canonical, merge.method, f"{merge.score:.2f}")
+        table.add_row(escape(merge.alias), escape(merge.canonical), merge.method, f"{merge.score:.2f}")
     console.print(table if kg.merges else "no merges")
     files = open_graph_files(config, find_workspace())
     try:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 
@@ -49,7 +50,7 @@ def list_command() -> None:
 def show_command(ref: Annotated[str, typer.Argument(help="NAME or NAME@VERSION (hash prefix or label)")]) -> None:
     """Print one version of a prompt (reads only: writes nothing)."""
     prompt = _store().get(ref, record=False)
-    console.print(f"[bold]{prompt.ref}[/]{f' ({prompt.label})' if prompt.label else ''}", highlight=False)
+    console.print(f"[bold]{escape(prompt.ref)}[/]{f' ({escape(prompt.label)})' if prompt.label else ''}", highlight=False)
     console.print(Syntax(_as_yaml(prompt), "yaml"))
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from agentkit.cli.errors import friendly_errors
 from agentkit.cli.inputs import read_input
@@ -20,7 +21,7 @@ def show_event(node: str, update: dict[str, Any]) -> None:
     """Print each channel a node wrote, shortened to one line."""
     for channel, value in update.items():
         text = text_of(value[-1] if isinstance(value, list) and value else value).replace("\n", " ")
-        console.print(f"[dim]▶ {node}[/] {channel} = {text[:120]}", highlight=False)
+        console.print(f"[dim]▶ {escape(node)}[/] {escape(channel)} = {escape(text[:120])}", highlight=False)
 
 
 @friendly_errors
@@ -35,8 +36,8 @@ def run_command(
     """Run a graph on one input and print its answer."""
     result = run_graph(file, read_input(text), thread_id=thread, trace=trace, on_event=show_event if stream else None)
     typer.echo(text_of(result.answer))
-    console.print(f"[dim]thread {result.thread_id}[/]", highlight=False)
+    console.print(f"[dim]thread {escape(result.thread_id)}[/]", highlight=False)
     if result.traced:
         from agentkit.observability.phoenix import phoenix_endpoint
 
-        console.print(f"[dim]trace: {phoenix_endpoint()} (Phoenix project {result.graph!r})[/]", highlight=False)
+        console.print(f"[dim]trace: {phoenix_endpoint()} (Phoenix project {escape(repr(result.graph))})[/]", highlight=False)

@@ -3,10 +3,10 @@ of `eval bfcl --json` and `eval retrieval --json` (converted on load)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from agentkit.errors import read_text
+from agentkit.jsonl import loads_json
 from agentkit.evals.results import EvalResult
 
 
@@ -14,7 +14,7 @@ def load_result(path: Path) -> EvalResult:
     """Read a result file; clear ConfigError if it is none of the known formats."""
     text = read_text(path, "result file", "pass a file written by `agentkit eval ... --json`")
     try:
-        head = json.loads(text)
+        head = loads_json(text)
     except ValueError:
         head = None  # EvalResult.load says what is wrong
     benchmark = head.get("benchmark") if isinstance(head, dict) and "format" not in head else None

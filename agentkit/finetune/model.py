@@ -3,7 +3,6 @@ folder / hub id), optionally 4-bit (QLoRA via bitsandbytes), plus the LoRA setti
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel
 from transformers.tokenization_utils_base import PreTrainedTokenizerBase
 
 from agentkit.errors import ConfigError
+from agentkit.jsonl import loads_json
 from agentkit.finetune.config import FinetuneConfig, LoraConfig
 from agentkit.models.adapter_meta import check_base, model_fingerprint, read_meta
 from agentkit.models.gguf_cache import converted_folder
@@ -95,7 +95,7 @@ def inherit_lora(config: FinetuneConfig) -> FinetuneConfig:
     folder = config.path_of(config.init_adapter)
     read_meta(folder)  # a clear error for a folder that is not an adapter
     try:
-        saved = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
+        saved = loads_json((folder / "adapter_config.json").read_text(encoding="utf-8"))
         theirs = LoraConfig(rank=saved["r"], alpha=saved["lora_alpha"], dropout=saved["lora_dropout"],
                             target_modules=sorted(saved["target_modules"]))
     except (ValueError, KeyError, TypeError) as exc:  # JSON and pydantic errors are ValueErrors

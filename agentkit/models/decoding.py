@@ -59,12 +59,13 @@ class LogitsConstraint(Protocol):
         """Advance with the token chosen for each row."""
 
 
-def pick_tokens(logits: torch.Tensor, temperature: float) -> torch.Tensor:
-    """Greedy (temperature 0) or temperature-sampled next token per row."""
+def pick_tokens(logits: torch.Tensor, temperature: float, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Greedy (temperature 0) or temperature-sampled next token per row (drawn from
+    `generator` when given)."""
     if temperature == 0:
         return logits.argmax(dim=-1)
     probs = torch.softmax(logits / temperature, dim=-1)
-    return torch.multinomial(probs, num_samples=1).squeeze(-1)
+    return torch.multinomial(probs, num_samples=1, generator=generator).squeeze(-1)
 
 
 def generate_tokens(
@@ -73,18 +74,21 @@ def generate_tokens(
     max_new_tokens: int,
     temperature: float,
     constraint: LogitsConstraint | None = None,
+    seed: int | None = None,
 ) -> Iterator[list[int]]:
     """Yield, step by step, the next token id of every row; stop iterating to stop early.
 
     With a `constraint`, each step's logits are masked by it before picking, and the
-    picked tokens are passed to it.
+    picked tokens are passed to it. With a `seed`, sampling is reproducible: the same
+    rows, temperature and seed give the same tokens.
     """
+    generator = torch.Generator().manual_seed(seed) if seed is not None else None
     decoder = Decoder(loaded, rows)
     logits = decoder.prompt_logits()
     for step in range(max_new_tokens):
         if constraint is not None:
             constraint.mask(logits)
-        tokens = pick_tokens(logits, temperature)
+        tokens = pick_tokens(logits, temperature, generator)
         if constraint is not None:
             constraint.accept(tokens.tolist())
         yield tokens.tolist()

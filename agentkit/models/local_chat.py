@@ -47,6 +47,7 @@ class CallOptions(BaseModel):
 
     max_tokens: int = Field(ge=1)
     temperature: float = Field(ge=0.0)
+    seed: int | None = None
     tools: list[dict[str, Any]] | None = None
     tool_choice: str | dict[str, Any] | bool | None = None
     parallel_tool_calls: bool = True
@@ -60,7 +61,8 @@ class LocalChatModel(BaseChatModel):
 
     Any message sequence works: a last AI message is continued, any other last message
     gets a new assistant turn. Instances with equal `model` and `quantize` share one
-    loaded model. Per call, `max_tokens` and `temperature` may be overridden as kwargs.
+    loaded model. Per call, `max_tokens` and `temperature` may be overridden as kwargs, and
+    `seed` makes sampling reproducible (OpenAI's `seed` parameter).
     Tool calling (`bind_tools`) and structured output (`with_structured_output`) use
     grammar-constrained decoding, so calls and JSON always validate.
 
@@ -334,7 +336,7 @@ class LocalChatModel(BaseChatModel):
         loaded = self.loaded
         constraint = None if grammar is None else grammar_engine(loaded).mask([grammar])
         steps = generate_tokens(
-            loaded, [prompt], options.max_tokens, options.temperature, constraint
+            loaded, [prompt], options.max_tokens, options.temperature, constraint, options.seed
         )
         for (token,) in self._steps(steps, adapter):
             text = completion.add(token)
@@ -364,13 +366,14 @@ class LocalChatModel(BaseChatModel):
         stop: list[str] | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        seed: int | None = None,
         response_format: dict[str, Any] | None = None,
         adapter: str | None = None,
     ) -> list[AIMessage]:
         """Generate for many prompts at once (one left-padded batch), one reply each;
         with `response_format` (a JSON Schema) every reply is JSON matching it."""
         options = self._options(
-            max_tokens=max_tokens, temperature=temperature, response_format=response_format,
+            max_tokens=max_tokens, temperature=temperature, seed=seed, response_format=response_format,
             adapter=adapter,
         )
         answering = self._answering(options, None)
@@ -385,7 +388,7 @@ class LocalChatModel(BaseChatModel):
         if grammar is not None:
             constraint = grammar_engine(loaded).mask([grammar] * len(prompts))
         steps = generate_tokens(
-            loaded, prompts, options.max_tokens, options.temperature, constraint
+            loaded, prompts, options.max_tokens, options.temperature, constraint, options.seed
         )
         for tokens in self._steps(steps, answering):
             for completion, token in zip(completions, tokens, strict=True):

@@ -32,6 +32,8 @@ class RewriteParams(BaseModel):
     examples: list[RewriteExample] = Field(default_factory=list, description="few-shot {source, rewrite} pairs")
     max_tokens: int | None = Field(None, ge=1, description="cap on generated tokens (default: the model's)")
     retry_temperature: float = Field(0.7, ge=0.0, description="sampling temperature of a second attempt")
+    retry_seed: int | None = Field(None, description="seed of the second attempt's sampling, for reproducible "
+                                   "runs (none: a new sample every run)")
 
 
 def _check(params: RewriteParams, ctx: CheckContext) -> Any:
@@ -53,7 +55,9 @@ def rewrite_node(params: RewriteParams, ctx: NodeContext) -> NodeFunction:
         if not text:
             return {params.output: ""}
         retry = bool(text_of(state.get(params.output)).strip())
-        call = model.bind(temperature=params.retry_temperature) if retry else model
+        sampling = {"temperature": params.retry_temperature} | (
+            {"seed": params.retry_seed} if params.retry_seed is not None else {})
+        call = model.bind(**sampling) if retry else model
         reply = call.invoke(rewrite_messages(text, params.style, params.examples), config)
         return {params.output: reply.text.strip()}
 

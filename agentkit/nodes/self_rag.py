@@ -209,7 +209,7 @@ class GroundedParams(BaseModel):
     documents: Channel = "documents"
     citations: Channel = "citations"
     threshold: float = Field(0.8, ge=0, le=1, description="least groundedness of an answer that is kept")
-    score: Channel | None = Field("grounding", description="channel for the groundedness (0-1)")
+    score: Channel | None = Field("grounding", description="channel for the draft's groundedness (0-1)")
     question: Channel = Field("question", description="fallback quote: the question to match")
     fallback: Literal["abstain", "quote"] = Field(
         "abstain", description="when the draft is not grounded: abstain, or quote the document "

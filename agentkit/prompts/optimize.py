@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 from pydantic import BaseModel
 
 from agentkit.errors import ConfigError
+from agentkit.jsonl import loads_json
 from agentkit.prompts.models import Example, Prompt
 
 Progress = Callable[[int], None]
@@ -54,7 +55,7 @@ def load_labeled(path: Path, text_key: str, label_key: str, labels: Sequence[str
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = loads_json(line)
                 text, label = record[text_key], record[label_key]
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise ConfigError(f"{path}:{number}: expected a JSON object with {text_key!r} and "

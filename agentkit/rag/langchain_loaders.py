@@ -8,7 +8,6 @@ command line; `DocumentIndex.index_documents(loader)` takes one (or its document
 from __future__ import annotations
 
 import importlib
-import json
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -16,6 +15,7 @@ from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
 from agentkit.errors import ConfigError
+from agentkit.jsonl import loads_json
 from agentkit.rag.chunks import MetadataValue
 from agentkit.rag.indexing import source_name
 from agentkit.rag.loaders import SourceDocument
@@ -52,7 +52,7 @@ def loader_args(args: Sequence[str]) -> dict[str, Any]:
         if not equals or not key.strip().isidentifier():
             raise ConfigError(f"--loader-arg {arg!r}: write KEY=VALUE, e.g. file_path=data.csv")
         try:
-            keywords[key.strip()] = json.loads(value)
+            keywords[key.strip()] = loads_json(value)
         except ValueError:
             keywords[key.strip()] = value
     return keywords

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from agentkit.errors import AgentkitError
+from agentkit.jsonl import loads_json
 from agentkit.rag.chunks import MetadataValue
 
 
@@ -82,7 +83,7 @@ def load_beir_jsonl(path: Path, name: str) -> Iterator[SourceDocument]:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = loads_json(line)
                 doc_id, text = str(record["_id"]), str(record["text"])
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise LoadError(
