@@ -1,4 +1,4 @@
-"""Typed references inside node params: to state channels, resources and tools.
+"""Typed references inside node params: to state channels, resources, tools and prompts.
 
 A params model marks its fields with these annotations; the validator then checks
 every referenced name exists, and `agentkit nodes` can say what a field points to.
@@ -30,8 +30,14 @@ class ToolRef:
     """The value names a registered or workspace tool."""
 
 
+@dataclass(frozen=True)
+class PromptRef:
+    """The value names a versioned prompt, NAME or NAME@VERSION, in the workspace's prompts/."""
+
+
 Channel = Annotated[str, ChannelRef()]
 ToolName = Annotated[str, ToolRef()]
+PromptName = Annotated[str, PromptRef()]
 
 
 def Resource(kind: str) -> Any:  # noqa: N802 - reads like a type in annotations
@@ -39,7 +45,8 @@ def Resource(kind: str) -> Any:  # noqa: N802 - reads like a type in annotations
     return Annotated[str, ResourceRef(kind)]
 
 
-Ref = ChannelRef | ResourceRef | ToolRef
+Ref = ChannelRef | ResourceRef | ToolRef | PromptRef
+REFS = (ChannelRef, ResourceRef, ToolRef, PromptRef)
 Found = tuple[tuple[str | int, ...], str, Ref]
 
 
@@ -47,7 +54,7 @@ def find_refs(params: BaseModel) -> Iterator[Found]:
     """Every (path within params, referenced name, reference) in a params instance."""
     for name, info in type(params).model_fields.items():
         value = getattr(params, name)
-        refs = [m for m in info.metadata if isinstance(m, (ChannelRef, ResourceRef, ToolRef))]
+        refs = [m for m in info.metadata if isinstance(m, REFS)]
         if refs and isinstance(value, str):
             yield (name,), value, refs[0]
         elif info.annotation is not None:
@@ -58,7 +65,7 @@ def _walk(annotation: Any, value: Any, path: tuple[str | int, ...]) -> Iterator[
     origin = get_origin(annotation)
     if origin is Annotated:
         base, *meta = get_args(annotation)
-        refs = [m for m in meta if isinstance(m, (ChannelRef, ResourceRef, ToolRef))]
+        refs = [m for m in meta if isinstance(m, REFS)]
         if refs and isinstance(value, str):
             yield path, value, refs[0]
             return
@@ -84,7 +91,7 @@ def refs_in(annotation: Any) -> list[Ref]:
     """The references an annotation carries, at any depth (`Channel | None`, `dict[str, Channel]`)."""
     found: list[Ref] = []
     if get_origin(annotation) is Annotated:
-        found += [m for m in get_args(annotation)[1:] if isinstance(m, (ChannelRef, ResourceRef, ToolRef))]
+        found += [m for m in get_args(annotation)[1:] if isinstance(m, REFS)]
     for arg in get_args(annotation):
         found += refs_in(arg)
     return found
@@ -97,5 +104,7 @@ def describe_ref(annotation: Any) -> str | None:
             return "state channel"
         if isinstance(ref, ResourceRef):
             return f"resource ({ref.kind})"
+        if isinstance(ref, PromptRef):
+            return "prompt"
         return "tool"
     return None

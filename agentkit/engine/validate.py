@@ -9,10 +9,11 @@ import networkx as nx
 from pydantic import BaseModel, ValidationError
 
 from agentkit.engine.context import CheckContext
-from agentkit.engine.refs import ChannelRef, ResourceRef, ToolRef, find_refs
+from agentkit.engine.refs import ChannelRef, PromptRef, ResourceRef, ToolRef, find_refs
 from agentkit.engine.registry import Registry, registry as default_registry
 from agentkit.engine.state import channels_of, python_type, reducer_problem
-from agentkit.errors import GraphSpecError, Problem, suggest
+from agentkit.errors import AgentkitError, GraphSpecError, Problem, suggest
+from agentkit.prompts import PromptStore
 from agentkit.spec.loader import KeyPath, SourceMap
 from agentkit.spec.models import END, START, Edge, GraphSpec, RouteEdge
 from agentkit.workspace import find_workspace
@@ -103,6 +104,11 @@ def _check_nodes(ctx: CheckContext, add: Any) -> dict[str, BaseModel]:
                     add(here + path, f"unknown tool {ref_name!r}",
                         f"{suggest(ref_name, tool_names)}; add it to {ctx.workspace / 'tools'} "
                         f"or register it under the `agentkit.tools` entry point")
+            elif isinstance(ref, PromptRef):
+                try:
+                    PromptStore(ctx.workspace / "prompts").get(ref_name, record=False)
+                except AgentkitError as exc:
+                    add(here + path, str(exc), "create the prompt file or fix the reference (`agentkit prompts list`)")
         if kind.check is not None:
             for path, message, hint in kind.check(params, ctx):
                 add(here + path, message, hint)

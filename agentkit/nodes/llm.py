@@ -8,7 +8,7 @@ from langchain_core.runnables import RunnableConfig
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentkit.engine.context import CheckContext, NodeContext
-from agentkit.engine.refs import Channel, Resource
+from agentkit.engine.refs import Channel, PromptName, Resource
 from agentkit.engine.registry import NodeFunction, node_kind
 from agentkit.engine.state import channels_of
 from agentkit.errors import AgentkitError
@@ -26,7 +26,7 @@ class LLMParams(BaseModel):
 
     llm: Resource("chat_model") = Field(description="chat model resource")
     adapter: str | None = Field(None, description="adapter of the chat model that answers (none: the base)")
-    prompt: str | None = Field(None, description="versioned prompt: NAME or NAME@VERSION (prompts/NAME.yaml)")
+    prompt: PromptName | None = Field(None, description="versioned prompt: NAME or NAME@VERSION (prompts/NAME.yaml)")
     system: str | None = Field(None, description="inline system message template, {channel} placeholders")
     template: str | None = Field(None, description="inline user message template, {channel} placeholders")
     messages: Channel | None = Field(None, description="conversation channel sent before the user message")
@@ -57,10 +57,9 @@ def _check(params: LLMParams, ctx: CheckContext) -> Any:
             "add `messages: <channel>` or drop `history:`"
     if params.prompt is not None:
         try:
-            prompt = _prompt_of(params, ctx.workspace, "")
-        except AgentkitError as exc:
-            yield ("prompt",), str(exc), "create the prompt file or fix the reference (`agentkit prompts list`)"
-            return
+            prompt = PromptStore(ctx.workspace / "prompts").get(params.prompt, record=False)
+        except AgentkitError:
+            return  # the validator reports a prompt reference that does not resolve
         templates = {"prompt": "\n".join(filter(None, [prompt.system, prompt.template]))}
     else:
         templates = {"system": params.system, "template": params.template}

@@ -12,7 +12,7 @@ from langchain_core.runnables import RunnableConfig
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentkit.engine.context import NodeContext
-from agentkit.engine.refs import Channel, Resource
+from agentkit.engine.refs import Channel, PromptName, Resource
 from agentkit.engine.registry import NodeFunction, node_kind
 from agentkit.nodes.retrieval import query_text
 from agentkit.models.scoring import traced_option_scores
@@ -46,7 +46,7 @@ class GradeParams(BaseModel):
     by: Literal["llm", "overlap"] = Field(
         "llm", description="llm: P(yes) of 'does it help?'; overlap: share of question words in the document")
     llm: Resource("chat_model") | None = Field(None, description="by llm: the judging model")
-    prompt: str | None = Field(None, description="by llm: workspace prompt NAME[@VERSION] ({question}, {passage})")
+    prompt: PromptName | None = Field(None, description="by llm: workspace prompt NAME[@VERSION] ({question}, {passage})")
     threshold: float = Field(0.5, ge=0, le=1, description="least confidence of a relevant document")
     confidence: Channel | None = Field("confidence", description="channel for the best document's confidence")
     attempts: Channel = Field("attempts", description="rewrites so far (rewrite_query counts them)")
@@ -121,7 +121,7 @@ class RewriteParams(BaseModel):
     question: Channel = "question"
     query: Channel = Field("query", description="channel with the last query; receives the new one")
     attempts: Channel = Field("attempts", description="incremented on every rewrite")
-    prompt: str | None = Field(None, description="workspace prompt NAME[@VERSION] with an output schema {query}")
+    prompt: PromptName | None = Field(None, description="workspace prompt NAME[@VERSION] with an output schema {query}")
 
 
 @node_kind("rewrite_query")
@@ -153,7 +153,7 @@ class GenerateParams(BaseModel):
     cite: Literal["match", "model"] = Field(
         "match", description="match: each sentence cites the passage covering most of its words; "
         "model: the model lists the passages it used (constrained JSON, for larger models)")
-    prompt: str | None = Field(None, description="workspace prompt NAME[@VERSION] ({passages}, {question})")
+    prompt: PromptName | None = Field(None, description="workspace prompt NAME[@VERSION] ({passages}, {question})")
     max_tokens: int = Field(96, ge=8, description="longest answer in tokens")
     abstain: str = Field(ABSTAIN, description="the answer when no document is relevant")
 

@@ -65,13 +65,40 @@ def test_a_link_out_of_prompts_is_refused(outside: Path, workspace: Path) -> Non
     assert tree_digest(workspace) == before
 
 
-def test_a_node_prompt_outside_prompts_fails_validation(outside: Path, workspace: Path) -> None:
+NODES_WITH_PROMPTS = {  # every node kind with a `prompt:` reference
+    "llm": "{kind: llm, llm: llm, prompt: \"%s\", output: y}",
+    "grade_documents": "{kind: grade_documents, by: llm, llm: llm, prompt: \"%s\"}",
+    "rewrite_query": "{kind: rewrite_query, llm: llm, prompt: \"%s\"}",
+    "generate_answer": "{kind: generate_answer, llm: llm, prompt: \"%s\", output: y}",
+}
+RAG_STATE = ("state: {x: str, y: str, question: str, query: str, documents: \"list[document]\", "
+             "citations: \"list[dict]\"}")
+
+
+@pytest.mark.parametrize("kind", NODES_WITH_PROMPTS)
+@pytest.mark.parametrize(("name", "fragment"), [("outside", NOT_A_NAME), ("missing", "missing")],
+                         ids=["outside", "missing"])
+def test_a_node_prompt_that_does_not_resolve_fails_validation(kind: str, name: str, fragment: str,
+                                                            outside: Path, workspace: Path) -> None:
+    reference = _traversal(outside, workspace) if name == "outside" else "missing"
     graph = workspace / "graphs" / "leak.yaml"
     graph.parent.mkdir()
-    graph.write_text(GRAPH % _traversal(outside, workspace))
+    graph.write_text((GRAPH % "").replace("{kind: llm, llm: llm, prompt: \"\", output: y}",
+                                           NODES_WITH_PROMPTS[kind] % reference)
+                     .replace("state: {x: str, y: str}", RAG_STATE))
     before = tree_digest(workspace), tree_digest(outside.parent)
-    assert_clear_failure(run_cli("graph", "validate", str(graph)), 2, "nodes.ask.prompt", NOT_A_NAME)
+    assert_clear_failure(run_cli("graph", "validate", str(graph)), 2, "leak.yaml:8: nodes.ask.prompt", fragment)
     assert (tree_digest(workspace), tree_digest(outside.parent)) == before
+
+
+def test_validating_a_graph_writes_no_prompt_history(outside: Path, workspace: Path) -> None:
+    graph = workspace / "graphs" / "qa.yaml"
+    graph.parent.mkdir()
+    graph.write_text((GRAPH % "qa").replace("state: {x: str, y: str}", "state: {x: str, y: str, question: str}"))
+    before = tree_digest(workspace)
+    outcome = run_cli("graph", "validate", str(graph))
+    assert outcome.exit_code == 0, outcome.output
+    assert tree_digest(workspace) == before
 
 
 def test_a_broken_history_entry_names_its_file(outside: Path, workspace: Path) -> None:
