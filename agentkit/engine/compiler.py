@@ -73,6 +73,11 @@ def compile_graph(
     """A compiled LangGraph graph named after the spec, with its step limit applied and its
     `scope: run` channels reset at the start of every run."""
     graph = build_state_graph(spec, registry=registry, workspace=workspace, resources=resources)
+    return compile_state_graph(graph, spec, checkpointer=checkpointer)
+
+
+def compile_state_graph(graph: StateGraph, spec: GraphSpec, *, checkpointer: Checkpointer = None) -> CompiledStateGraph:
+    """`graph` (from `build_state_graph(spec)`) compiled as `compile_graph` does."""
     compiled = graph.compile(checkpointer=checkpointer, name=spec.name)
     if run_channels(spec):
         _reset_at_start(compiled, spec)

@@ -14,7 +14,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.errors import GraphRecursionError
 
 from agentkit.engine.checkpoints import failed_during_run, open_checkpoints
-from agentkit.engine.compiler import compile_graph
+from agentkit.engine.compiler import build_state_graph, compile_state_graph
 from agentkit.engine.state import python_type
 from agentkit.errors import RunError
 from agentkit.spec.loader import load_spec
@@ -57,9 +57,10 @@ def run_graph(
         traced = enable_tracing(spec.name)
     thread_id = thread_id or uuid.uuid4().hex[:12]
     config = {"configurable": {"thread_id": thread_id}}
+    built = build_state_graph(spec, workspace=workspace)  # a graph that does not build creates no database
     database = state_dir(workspace) / "checkpoints.sqlite"
     with closing(open_checkpoints(database)) as connection:
-        graph = compile_graph(spec, checkpointer=SqliteSaver(connection), workspace=workspace)
+        graph = compile_state_graph(built, spec, checkpointer=SqliteSaver(connection))
         run_input = {spec.input_channel: coerce_input(spec, text)}
         try:
             if on_event is None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from agentkit.errors import ConfigError
 from agentkit.models.config import EmbeddingsConfig
 from agentkit.workspace import find_workspace, state_dir
 
@@ -24,6 +25,12 @@ def check_store_name(name: str) -> str:
         raise ValueError(f"store name {name!r} is not a plain name: use letters, digits, '_', '.' or '-', "
                          "starting with a letter, digit or '_' (at most 100), e.g. docs")
     return name
+
+
+def _shared_folders(workspace: Path) -> set[Path]:
+    """Folders that hold more than one store's files (or agentkit's other state)."""
+    state = (workspace / ".agentkit").resolve()
+    return {workspace.resolve(), state, state / "stores"}
 
 
 class StoreConfig(BaseModel):
@@ -49,6 +56,14 @@ class StoreConfig(BaseModel):
     def _plain_name(cls, name: str) -> str:
         return check_store_name(name)
 
+    @field_validator("path")
+    @classmethod
+    def _own_folder(cls, path: str | None) -> str | None:
+        if path is not None and Path("/w", path).resolve() in _shared_folders(Path("/w")):
+            raise ValueError(f"store path {path!r} is a folder agentkit shares with other stores; give the "
+                             "store a folder of its own, e.g. data/NAME, or leave `path` out")
+        return path
+
     @model_validator(mode="after")
     def _backend_fields(self) -> "StoreConfig":
         if self.backend == "weaviate":
@@ -68,6 +83,10 @@ class StoreConfig(BaseModel):
     def folder(self, workspace: Path | None = None) -> Path:
         """The embedded store's folder."""
         root = workspace or find_workspace()
-        if self.path:
-            return (root / self.path).resolve()
-        return state_dir(root) / "stores" / self.name
+        if not self.path:
+            return state_dir(root) / "stores" / self.name
+        folder = (root / self.path).resolve()
+        if folder in _shared_folders(root):
+            raise ConfigError(f"store {self.name!r}: path {self.path!r} is {folder}, a folder agentkit shares "
+                              "with other stores; give the store a folder of its own, e.g. data/NAME")
+        return folder

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from harness import assert_clear_failure, run_cli, tree_digest
 
+from agentkit.errors import ConfigError
 from agentkit.rag.config import StoreConfig
 from agentkit.rag.open import open_index
 
@@ -96,3 +97,32 @@ def test_bad_loaders_say_what_to_fix(workspace: Path, other_store: Path, args: l
     before = tree_digest(workspace)
     assert_clear_failure(run_cli("index", *args, "--store", "kb"), 1, *fragments)
     assert tree_digest(workspace) == before
+
+
+STORE_GRAPH = """\
+name: g
+input: question
+output: documents
+state: {question: str, documents: "list[document]"}
+resources:
+  kb: {kind: store, name: kb, path: "%s"}
+nodes:
+  find: {kind: retrieve, store: kb}
+edges: [[START, find], [find, END]]
+"""
+
+
+@pytest.mark.parametrize("path", [".", ".agentkit", ".agentkit/stores", "./.agentkit/stores/", "data/.."])
+def test_a_store_path_shared_with_other_stores_is_refused(workspace: Path, other_store: Path, path: str) -> None:
+    (workspace / "g.yaml").write_text(STORE_GRAPH % path)
+    before = tree_digest(workspace)
+    assert_clear_failure(run_cli("graph", "validate", "g.yaml"), 2, "g.yaml:6: resources.kb.path",
+                         f"store path '{path}' is a folder agentkit shares with other stores")
+    assert_clear_failure(run_cli("run", "g.yaml", "-i", "otters", "--no-trace"), 2, "resources.kb.path")
+    assert tree_digest(workspace) == before
+
+
+def test_an_absolute_store_path_to_agentkit_state_is_refused_when_used(workspace: Path, other_store: Path) -> None:
+    config = StoreConfig(name="kb", path=str(workspace / ".agentkit"))
+    with pytest.raises(ConfigError, match="a folder agentkit shares with other stores"):
+        config.folder(workspace)
