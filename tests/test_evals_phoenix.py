@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from agentkit.cli.app import app
 from agentkit.errors import ConfigError
 from agentkit.evals.phoenix import upload
 from agentkit.evals.results import EvalResult, ItemRecord
+from conftest import REPO
 
 CREATED = datetime(2025, 5, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -146,3 +148,76 @@ def test_eval_run_phoenix_checks_phoenix_first_and_uploads_the_run(
     uploaded = {examples[r["example_id"]]: {a["name"]: a["score"] for a in r["annotations"]} for r in records}
     assert uploaded == {f"{item.group}/{item.id}": item.scores for item in written.items}
     assert sorted(uploaded) == ["bm25/q1", "bm25/q2", "dense/q1", "dense/q2"]
+
+
+HALUEVAL = [{"id": "q1", "question": "Which city is the head office of the Oberoi Group in?",
+             "context": "The Oberoi Group is a hotel company with its head office in Delhi.",
+             "reference_answer": "Delhi", "hallucinated_answer_one_turn": "Mumbai, the financial capital of India.",
+             "hallucinated_answer_multi_turn": "The Oberoi Group has no head office."}]
+KIND_SUITES = {  # each shipped eval kind on data the test writes or the repository's fixture, with the real model
+    "bfcl": f"""\
+kind: bfcl
+data: {Path(__file__).parent / "data" / "bfcl"}
+settings: {{categories: [simple_python, irrelevance], limit: 1, max_tokens: 24}}
+metrics:
+  accuracy: {{tolerance: 0.0}}
+  valid_rate: {{}}
+""",
+    "groundedness": """\
+kind: groundedness
+data: qa.jsonl
+settings: {limit: 1, graph: graphs/self_rag.yaml}
+metrics:
+  checker/auc_one_turn: {min: 0.9}
+  answers/retrieval_hit_rate: {tolerance: 0.0}
+""",
+    "retrieval": SUITE + "metrics:\n  dense/ndcg_at_10: {min: 0.5}\n  bm25/recall_at_10: {tolerance: 0.0}\n",
+}
+TOLERANCE_METRIC = {"bfcl": "accuracy", "groundedness": "answers/retrieval_hit_rate",
+                    "retrieval": "bm25/recall_at_10"}
+
+
+def write_kind_data(workspace: Path) -> None:
+    """The data the suites above read: a BEIR folder and a HaluEval QA file (BFCL: the fixture)."""
+    data = workspace / "data"
+    (data / "qrels").mkdir(parents=True)
+    (data / "corpus.jsonl").write_text("".join(json.dumps({"_id": i, "text": t}) + "\n" for i, t in CORPUS))
+    (data / "queries.jsonl").write_text("".join(json.dumps({"_id": i, "text": t}) + "\n" for i, t, _ in QUERIES))
+    (data / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(
+        f"{q}\t{d}\t1\n" for q, _, d in QUERIES))
+    (workspace / "qa.jsonl").write_text("".join(json.dumps(item) + "\n" for item in HALUEVAL))
+    shutil.copytree(REPO / "graphs", workspace / "graphs")
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("kind", KIND_SUITES)
+def test_eval_run_gates_on_a_baseline_and_uploads_to_phoenix_for_every_kind(
+    kind: str, phoenix_server: str, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_kind_data(workspace)
+    (workspace / f"{kind}.yaml").write_text(KIND_SUITES[kind])
+    monkeypatch.setenv("PHOENIX_COLLECTOR_ENDPOINT", phoenix_server)
+    runner = CliRunner()
+    first = runner.invoke(app, ["eval", "run", f"{kind}.yaml", "--json", "base.json"])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(app, ["eval", "run", f"{kind}.yaml", "--json", "run.json", "--baseline", "base.json",
+                                "--phoenix"])
+    assert again.exit_code == 0, again.output
+    assert "2 of 2 gated metric(s) held" in again.output
+    written = EvalResult.load(workspace / "run.json")
+    assert written.kind == kind and written.items
+    url = again.output.split("experiment ")[1].split()[0]
+    dataset_id = url.split("/datasets/")[1].split("/")[0]
+    examples = get(f"{phoenix_server}/v1/datasets/{dataset_id}/examples")["examples"]
+    records = httpx.get(f"{phoenix_server}/v1/experiments/{url.split('experimentId=')[1]}/json").json()
+    assert len(records) == len(written.items) == len(examples)
+    uploaded = sorted(json.dumps({a["name"]: a["score"] for a in r["annotations"]}, sort_keys=True)
+                      for r in records)
+    assert uploaded == sorted(json.dumps(item.scores, sort_keys=True) for item in written.items)
+
+    raised = json.loads((workspace / "base.json").read_text())
+    gated = TOLERANCE_METRIC[kind]
+    raised["metrics"][gated] = written.metrics[gated] + 1.0  # a baseline this run cannot match
+    (workspace / "raised.json").write_text(json.dumps(raised))
+    dropped = runner.invoke(app, ["eval", "run", f"{kind}.yaml", "--baseline", "raised.json"])
+    assert dropped.exit_code == 3 and f"gate failed on 1 metric(s): {gated}" in dropped.output, dropped.output
