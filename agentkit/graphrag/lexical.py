@@ -324,7 +324,7 @@ class LexicalExtractor:
         return [RelationMention(source=names[a], target=names[b], weight=round(w, 4)) for (a, b), w in strongest]
 
 
-# -- tokens and sentences --------------------------------------------------------------------
+# -- tokens and sentences (for names; retrieval's tokenisers are in agentkit/rag/text.py) ----
 def _tokens(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     end = 0

@@ -4,6 +4,9 @@ Two tokenisers, because two fitted artefacts depend on them: `lexical_tokens` is
 tokeniser (what the embedded store's index holds, so queries must match it), `terms` the
 reranker's (its shipped parameters were fit on it). One sentence splitter, with a
 `lines` switch for chunking (which must keep its boundaries: chunk ids hash the text).
+Entity extraction (`agentkit/graphrag/lexical.py`) reads a different token stream: cased
+words, abbreviations, initials and possessives as tokens, and sentences split over those
+tokens so "St. Louis" stays one name; nothing here keeps that.
 """
 
 from __future__ import annotations
