@@ -179,8 +179,10 @@ def _to_float(exact: Fraction, value: float, source: Unit, target: Unit) -> floa
         result = float(exact)
     except OverflowError:
         magnitude = Decimal(exact.numerator) / Decimal(exact.denominator)
+        fix = ("no temperature scale holds it" if target.dimension == "temperature"
+               else f"convert to a larger {target.dimension} unit")
         raise ValueError(f"{given} is about {magnitude:.3e} {target.symbol}, outside the floating point range "
-                         f"(±{sys.float_info.max:.3e}); convert to a larger {target.dimension} unit") from None
+                         f"(±{sys.float_info.max:.3e}); {fix}") from None
     if result == 0 and exact != 0:
         raise ValueError(f"{given} is less than {_TINY:.0e} {target.symbol}, too small for a floating point "
                          f"number; convert to a smaller {target.dimension} unit")

@@ -9,8 +9,9 @@ from agentkit.errors import ConfigError
 
 
 def read_input(value: str, option: str = "--input") -> str:
-    """The text `value` stands for: `-` reads stdin, `@PATH` reads a UTF-8 file, `@@text`
-    is the literal `@text`, anything else is the text itself."""
+    """The text `value` stands for: `-` reads stdin, `@PATH` reads a UTF-8 file (both without
+    the trailing line breaks, as the shell's `$(cat FILE)`), `@@text` is the literal
+    `@text`, anything else is the text itself."""
     if value == "-":
         return _stdin(option)
     if value.startswith("@@"):
@@ -30,7 +31,7 @@ def _stdin(option: str) -> str:
         raise ConfigError(f"{option} -: stdin is not UTF-8 text ({exc}); convert it, e.g. with iconv") from None
     if not text.strip():
         raise ConfigError(f"{option} -: stdin was empty; pipe the text in, or give it as {option} TEXT")
-    return text
+    return text.rstrip("\r\n")
 
 
 def _file(name: str, option: str) -> str:
@@ -51,4 +52,4 @@ def _file(name: str, option: str) -> str:
         raise ConfigError(f"{option} @{name}: cannot be read ({exc.strerror})") from None
     if not text.strip():
         raise ConfigError(f"{option} @{name}: the file is empty; write the text into it")
-    return text
+    return text.rstrip("\r\n")

@@ -26,6 +26,8 @@ edges: [[START, call], [call, END]]
      ["1e+308 km is about 1.000e+320 nm, outside the floating point range", "convert to a larger length unit"]),
     ("unit_convert", "{from_unit: PiB, to_unit: bit}", "value", "1e308",
      ["outside the floating point range", "convert to a larger data size unit"]),
+    ("unit_convert", "{from_unit: K, to_unit: °R}", "value", "1e308",
+     ["outside the floating point range", "no temperature scale holds it"]),
     ("unit_convert", "{from_unit: nm, to_unit: km}", "value", "5e-324",
      ["too small for a floating point number", "convert to a smaller length unit"]),
     ("search_docs", "{query: checkpoints}", "k", "many",
