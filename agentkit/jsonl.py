@@ -19,7 +19,7 @@ def loads_json(text: str | bytes) -> Any:
     try:
         return json.loads(text)
     except RecursionError:
-        raise json.JSONDecodeError("nested too deeply", str(text[:0]), 0) from None
+        raise json.JSONDecodeError("nested too deeply", "", 0) from None
 
 
 class LineErrorFactory(Protocol):

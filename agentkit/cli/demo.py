@@ -97,7 +97,7 @@ def _passages_table(result: RunResult) -> Table:
     for rank, document in enumerate(result.state.get("documents") or [], start=1):
         meta = document.metadata
         table.add_row(str(rank), escape(str(meta.get("title", ""))), str(meta.get("id", ""))[:8],
-                      document.page_content[:90] + ("…" if len(document.page_content) > 90 else ""))
+                      escape(document.page_content[:90]) + ("…" if len(document.page_content) > 90 else ""))
     return table
 
 
