@@ -1,8 +1,10 @@
-"""langchain-community is an optional extra (it warns that it is being sunset): nothing on
-the core import path loads it, and indexing plain files works without it."""
+"""What an import loads: langchain-community is an optional extra (it warns that it is
+being sunset), so nothing on the core import path loads it and indexing plain files works
+without it; the lower layers (models, rag) load neither the engine nor LangGraph."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -33,3 +35,12 @@ def test_indexing_plain_files_works_with_langchain_community_missing(tmp_path: P
     done = _python(blocked, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "1 files" in done.stdout and "1 chunks added" in done.stdout, done.stdout
+
+
+def test_lower_layers_load_neither_the_engine_nor_langgraph(tmp_path: Path) -> None:
+    done = _python("import json, sys\n"
+                   "import agentkit.jsonl, agentkit.models.config, agentkit.rag.config, agentkit.rag.text\n"
+                   "print(json.dumps(sorted(sys.modules)))", tmp_path)
+    assert done.returncode == 0, done.stderr
+    higher = ("langgraph", "agentkit.engine", "agentkit.nodes", "agentkit.cli")
+    assert [m for m in json.loads(done.stdout) if m.startswith(higher)] == []
