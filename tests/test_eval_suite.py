@@ -13,7 +13,7 @@ from agentkit.cli.app import app
 from agentkit.evals.gate import compare, judge
 from agentkit.evals.results import EvalResult
 from agentkit.evals.runner import check_suite
-from agentkit.evals.suite import Suite, load_suite
+from agentkit.evals.suite import Suite, load_suite, resolve_suite_paths
 from conftest import REPO
 from test_eval_groundedness import ITEMS
 from test_eval_retrieval import write_beir
@@ -90,6 +90,18 @@ def test_threshold_failure_exits_3_after_writing(checker_suite: Path, workspace:
     assert "threshold: above" in result.output
     assert EvalResult.load(workspace / "r.json").failed_thresholds() == {
         "checker/auc_one_turn": "above max 0.5"}
+
+
+def test_a_graph_the_suite_sets_is_relative_to_the_suite_file(checker_suite: Path, workspace: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    checker_suite.write_text(checker_suite.read_text().replace("{limit: 0}", "{limit: 1, graph: ../g/nope.yaml}"))
+    (workspace / "elsewhere").mkdir()
+    monkeypatch.chdir(workspace / "elsewhere")
+    result = runner.invoke(app, ["eval", "run", str(checker_suite)])
+    assert result.exit_code == 1 and f"graph {workspace / 'g' / 'nope.yaml'}: no such file" in result.output
+    shipped, _ = load_suite(REPO / "evals" / "groundedness.yaml")
+    _, settings = check_suite(shipped)
+    assert resolve_suite_paths(settings, shipped.base_dir).graph == str(REPO / "graphs" / "self_rag.yaml")
 
 
 def test_data_and_limit_overrides(checker_suite: Path, workspace: Path) -> None:

@@ -14,6 +14,7 @@ from agentkit.evals.groundedness import (
 )
 from agentkit.evals.kinds import EvalKind, Progress
 from agentkit.evals.results import EvalResult, ItemRecord
+from agentkit.evals.suite import SuitePath
 from agentkit.rag.grounding import groundedness
 
 SHORT = {"hallucinated_answer_one_turn": "one_turn", "hallucinated_answer_multi_turn": "multi_turn"}
@@ -25,12 +26,13 @@ ANSWERS = ("retrieval_hit_rate", "answered_rate", "generated_grounded_rate", "qu
 
 
 class GroundednessSettings(BaseModel):
-    """How a groundedness suite runs; `graph` is relative to the working folder."""
+    """How a groundedness suite runs; a `graph` the suite sets is relative to the suite
+    file (the default, to the working folder)."""
 
     model_config = ConfigDict(extra="forbid")
 
     limit: int = Field(default=30, ge=0, description="questions run through the graph (0: checker only)")
-    graph: str = Field(default="graphs/self_rag.yaml", description="self-RAG graph; its `docs` store is replaced")
+    graph: SuitePath = Field(default="graphs/self_rag.yaml", description="self-RAG graph; its `docs` store is replaced")
     threshold: float = Field(default=0.8, ge=0, le=1, description="checker: least groundedness counted as grounded")
     store: str = "halueval"
 

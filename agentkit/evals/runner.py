@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 from agentkit.errors import ConfigError, suggest
 from agentkit.evals.kinds import EvalKind, Progress, Silent, eval_kind
 from agentkit.evals.results import EvalResult
-from agentkit.evals.suite import Suite, SuiteError, problems
+from agentkit.evals.suite import Suite, SuiteError, problems, resolve_suite_paths
 from agentkit.spec.loader import SourceMap
 
 
@@ -39,6 +39,7 @@ def run_suite(
 ) -> EvalResult:
     """Run `suite` on its data (or `data`), with `limit` in place of its own if given."""
     kind, settings = check_suite(suite, source)
+    settings = resolve_suite_paths(settings, suite.base_dir)
     if limit is not None:
         settings = _with_limit(settings, limit, kind.name)
     result = kind.run(settings, suite.data_path(data), progress or Silent())

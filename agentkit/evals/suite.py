@@ -3,8 +3,10 @@ and the metric rules (thresholds, baseline tolerance). Errors name file:line:key
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -14,6 +16,24 @@ from agentkit.spec.loader import KeyPath, SourceMap, format_key, parse_yaml, val
 
 Kind = Literal["bfcl", "retrieval", "groundedness", "tone", "multihop"]  # each has a module in evals.kinds.MODULES
 KINDS: tuple[str, ...] = get_args(Kind)
+
+
+@dataclass(frozen=True)
+class RelativeToSuite:
+    """A settings field holding a path that is relative to the suite file (as `data` is)."""
+
+
+SuitePath = Annotated[str, RelativeToSuite()]
+
+
+def resolve_suite_paths(settings: BaseModel, base_dir: Path) -> BaseModel:
+    """`settings` with every relative `SuitePath` the suite sets made relative to `base_dir`
+    (a default stays relative to the working folder)."""
+    fields = type(settings).model_fields
+    moved = {name: os.path.normpath(base_dir / value) for name in settings.model_fields_set
+             if any(isinstance(m, RelativeToSuite) for m in fields[name].metadata)
+             and isinstance(value := getattr(settings, name), str) and not Path(value).is_absolute()}
+    return settings.model_copy(update=moved)
 
 
 class MetricRule(BaseModel):
@@ -32,8 +52,9 @@ class MetricRule(BaseModel):
 
 
 class Suite(BaseModel):
-    """One eval suite. `data` is relative to the suite file; `settings` are the eval
-    kind's own (checked against it); `metrics` lists the gated metrics."""
+    """One eval suite. `data` (and settings typed `SuitePath`) is relative to the suite
+    file; `settings` are the eval kind's own (checked against it); `metrics` lists the
+    gated metrics."""
 
     model_config = ConfigDict(extra="forbid")
 
