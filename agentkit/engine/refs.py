@@ -46,7 +46,7 @@ def Resource(kind: str) -> Any:  # noqa: N802 - reads like a type in annotations
 
 
 Ref = ChannelRef | ResourceRef | ToolRef | PromptRef
-REFS = (ChannelRef, ResourceRef, ToolRef, PromptRef)
+REFS: tuple[type, ...] = get_args(Ref)
 Found = tuple[tuple[str | int, ...], str, Ref]
 
 
