@@ -14,7 +14,7 @@ from agentkit.cli.errors import friendly_errors
 from agentkit.errors import ConfigError
 from agentkit.rag.indexing import EMBED_BATCH, IndexPlan
 from agentkit.rag.langchain_loaders import load_documents, loader_from_spec
-from agentkit.rag.open import open_index
+from agentkit.rag.open import filling
 from agentkit.rag.options import chunking_options, store_options
 from agentkit.workspace import find_workspace
 
@@ -45,8 +45,7 @@ def index_command(
     chunking = chunking_options(chunk_size, chunk_overlap)
     documents = load_documents(loader_from_spec(loader, loader_arg or []), loader) if loader else None
     workspace = find_workspace()
-    index = open_index(config, workspace)
-    try:
+    with filling(config, workspace) as index:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=console, transient=True) as bar:
             reading = bar.add_task("reading and chunking files", total=None)
@@ -60,8 +59,6 @@ def index_command(
             options = {"progress": lambda n: bar.advance(task, n), "on_plan": on_plan, "batch_size": batch_size}
             report = (index.index_documents(documents, workspace, chunking, **options) if documents is not None
                       else index.index(paths or [], workspace, chunking, **options))
-    finally:
-        index.store.close()
     console.print(f"store {store!r}: {report.summary()}", highlight=False)
     if report.skipped:
         raise typer.Exit(1)

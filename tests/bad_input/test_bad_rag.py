@@ -54,6 +54,7 @@ def test_a_file_without_text_is_reported_not_counted_unchanged(workspace: Path, 
     (workspace / name).write_text(content, encoding="utf-8")
     outcome = run_cli("index", name, "--store", "kb")
     assert_clear_failure(outcome, 1, f"skipped {name}: no text in it", "0 files (0 unchanged)")
+    assert not (workspace / ".agentkit" / "stores" / "kb").exists()  # no empty store left behind
 
 
 def test_a_file_emptied_since_the_last_run_loses_its_chunks(workspace: Path) -> None:
@@ -126,3 +127,11 @@ def test_an_absolute_store_path_to_agentkit_state_is_refused_when_used(workspace
     config = StoreConfig(name="kb", path=str(workspace / ".agentkit"))
     with pytest.raises(ConfigError, match="a folder agentkit shares with other stores"):
         config.folder(workspace)
+
+
+def test_a_failed_index_into_an_existing_store_keeps_it(workspace: Path, other_store: Path) -> None:
+    assert run_cli("index", "notes.md", "--store", "kb").exit_code == 0
+    (workspace / "bad.jsonl").write_text('{"_id": "d1", "text": "fine"}\n{"_id": \n', encoding="utf-8")
+    before = tree_digest(workspace)
+    assert_clear_failure(run_cli("index", "bad.jsonl", "--store", "kb"), 1, "bad.jsonl:2")
+    assert tree_digest(workspace) == before
