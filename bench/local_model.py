@@ -1,6 +1,7 @@
 """Local model speed on this machine: load (cold GGUF conversion vs warm cache) and
-greedy generation throughput at batch 1, batch 8 and batch 1 with int8 quantization,
-side by side with transformers' own `generate()` on the same prompts.
+greedy generation throughput at batch 1 and batch 8 (the llama.cpp engine), on the
+transformers engine and with torch's int8, side by side with transformers' own
+`generate()` on the same prompts (bench/serve_engine.py compares engines per thread count).
 
 Run: .venv/bin/python bench/local_model.py   (about 1-2 minutes on 2 CPU cores)"""
 
@@ -17,21 +18,12 @@ from langchain_core.messages import HumanMessage
 from rich.console import Console
 from rich.table import Table
 
+from generation_prompts import NEW_TOKENS, PROMPTS  # bench/ is on the path of a script run from it
+
 from agentkit.models import LocalChatModel
 from agentkit.models.gguf_cache import CACHE_ENV
 from agentkit.models.loading import load_model
 
-NEW_TOKENS = 64
-PROMPTS = [
-    "Write a long story about a dragon who learns to cook.",
-    "Explain in detail how photosynthesis works.",
-    "Describe the history of the Roman Empire.",
-    "Write a long poem about the sea at night.",
-    "Explain why the sky is blue, step by step.",
-    "Describe a day in the life of a medieval farmer.",
-    "Explain how airplanes fly, with examples.",
-    "Write a detailed guide to growing tomatoes.",
-]
 
 T = TypeVar("T")
 
@@ -86,11 +78,12 @@ def main() -> None:
         table.add_row("load, warm", f"{warm:.2f} s", "from the cached safetensors copy")
         chat = LocalChatModel()
         for label, measure, model, batch in (
-            ("agentkit greedy, batch 1", throughput, chat, 1),
+            ("agentkit greedy (llama.cpp engine), batch 1", throughput, chat, 1),
             ("transformers generate(), batch 1", peer_throughput, chat, 1),
-            ("agentkit greedy, batch 8", throughput, chat, 8),
+            ("agentkit greedy (llama.cpp engine), batch 8", throughput, chat, 8),
             ("transformers generate(), batch 8", peer_throughput, chat, 8),
-            ("agentkit greedy, batch 1, quantize=True", throughput, LocalChatModel(quantize=True), 1),
+            ("agentkit greedy (transformers engine), batch 1", throughput, LocalChatModel(engine="transformers"), 1),
+            ("agentkit greedy, batch 1, quantize=True (torch int8)", throughput, LocalChatModel(quantize=True), 1),
         ):
             rate, tokens = measure(model, batch)
             table.add_row(label, f"{rate:.1f} tok/s", f"{tokens} tokens, {len(PROMPTS)} prompts")

@@ -12,7 +12,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from agentkit.models.gguf_cache import CACHE_ENV
 
 REPO = Path(__file__).resolve().parents[1]
-pytest_plugins = ["phoenix_server"]
+pytest_plugins = ["phoenix_server", "serve_process"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 """Two real LoRA adapters in one base model, switched per node in one graph run (no reload),
-the spans naming the adapter that answered, and the tool_agent's default adapter."""
+the spans naming the adapter that answered, and the tool_agent's default adapter; on the
+llama.cpp engine (adapters converted to GGUF LoRA, checked against peft) and on transformers."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import HumanMessage
+import numpy as np
+import torch
+from llama_reference import reference_greedy, reference_logits
 from peft import PeftModel
 from phoenix_server import fetch_spans
 from tiny_adapters import make_adapter
@@ -17,9 +21,10 @@ from tiny_adapters import make_adapter
 from agentkit.engine.runner import run_graph
 from agentkit.errors import ConfigError
 from agentkit.models import adapters as adapter_module
+from agentkit.models import backends
 from agentkit.models.completion import Completion
 from agentkit.models.decoding import generate_tokens
-from agentkit.models.loading import LoadedModel, _shared, load_model, shared_model
+from agentkit.models.loading import LoadedModel, load_model
 from agentkit.models.local_chat import LocalChatModel
 from agentkit.models.prompting import render_prompt
 from agentkit.observability.tracing import disable_tracing, enable_tracing, flush_traces
@@ -47,12 +52,14 @@ def adapter_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"alpha": make_adapter(root / "alpha", seed=1), "beta": make_adapter(root / "beta", seed=2)}
 
 
+def prompt_ids(tokenizer: Any, question: str) -> list[int]:
+    return tokenizer(render_prompt(tokenizer, [HumanMessage(question)]), add_special_tokens=False)["input_ids"]
+
+
 def solo_answer(loaded: LoadedModel, question: str) -> str:
-    """Greedy answer of `loaded` alone (its own copy of the weights)."""
-    tokenizer = loaded.tokenizer
-    prompt = tokenizer(render_prompt(tokenizer, [HumanMessage(question)]), add_special_tokens=False)["input_ids"]
-    completion = Completion(tokenizer, loaded.eos_ids, [], MAX_TOKENS)
-    for (token,) in generate_tokens(loaded, [prompt], MAX_TOKENS, 0.0):
+    """Greedy answer of `loaded` alone with transformers (its own copy of the weights)."""
+    completion = Completion(loaded.tokenizer, loaded.eos_ids, [], MAX_TOKENS)
+    for (token,) in generate_tokens(loaded, [prompt_ids(loaded.tokenizer, question)], MAX_TOKENS, 0.0):
         completion.add(token)
         if completion.finished:
             break
@@ -61,7 +68,15 @@ def solo_answer(loaded: LoadedModel, question: str) -> str:
 
 @pytest.fixture(scope="module")
 def solo(adapter_dirs: dict[str, Path]) -> dict[str, str]:
-    """What the base model and each adapter alone answer, each in a fresh model."""
+    """What the base model and each adapter alone answer on llama.cpp (llama-cpp-python's own
+    `Llama`, one sequence, the adapter's GGUF LoRA)."""
+    prompt = prompt_ids(LocalChatModel().tokens.tokenizer, QUESTION)
+    return {name: reference_greedy(prompt, MAX_TOKENS, adapter_dirs.get(name)) for name in ("base", *adapter_dirs)}
+
+
+@pytest.fixture(scope="module")
+def solo_transformers(adapter_dirs: dict[str, Path]) -> dict[str, str]:
+    """The same with transformers, each in a fresh model with peft's LoRA layers."""
     answers = {"base": solo_answer(load_model(None), QUESTION)}
     for name, folder in adapter_dirs.items():
         fresh = load_model(None)
@@ -77,10 +92,8 @@ def traced_run(adapter_dirs: dict[str, Path], phoenix_server: str,
     workspace = tmp_path_factory.mktemp("ws")
     graph = workspace / "three_voices.yaml"
     graph.write_text(GRAPH.format(max_tokens=MAX_TOKENS, **adapter_dirs))
-    loaded = shared_model(None, False)
-    q_proj = loaded.model.model.layers[0].self_attn.q_proj
-    weight = getattr(q_proj, "base_layer", q_proj).weight
-    misses = _shared.cache_info().misses
+    engine = LocalChatModel().backend.engine
+    made = backends._backend.cache_info().misses
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AGENTKIT_WORKSPACE", str(workspace))
         assert enable_tracing("agentkit-test-adapters", phoenix_server)
@@ -90,9 +103,8 @@ def traced_run(adapter_dirs: dict[str, Path], phoenix_server: str,
             spans = fetch_spans(phoenix_server, "agentkit-test-adapters", count=7)
         finally:
             disable_tracing()
-    q_after = shared_model(None, False).model.model.layers[0].self_attn.q_proj
-    evidence = {"same_loaded": shared_model(None, False) is loaded, "misses": _shared.cache_info().misses - misses,
-                "same_weight": q_after.base_layer.weight is weight}
+    evidence = {"same_engine": LocalChatModel().backend.engine is engine,
+                "new_backends": backends._backend.cache_info().misses - made}
     yield result, spans, evidence
 
 
@@ -105,7 +117,20 @@ def test_each_node_answers_as_its_adapter_alone(traced_run: Any, solo: dict[str,
 
 def test_switching_never_reloads_the_base_model(traced_run: Any) -> None:
     _, _, evidence = traced_run
-    assert evidence == {"same_loaded": True, "misses": 0, "same_weight": True}
+    assert evidence == {"same_engine": True, "new_backends": 0}
+
+
+def test_the_gguf_lora_moves_the_logits_as_peft_does(adapter_dirs: dict[str, Path]) -> None:
+    """The converted adapter changes llama.cpp's logits the way peft changes transformers'
+    (q_proj rows permuted as llama.cpp orders them: without that, the correlation is ~0)."""
+    base = load_model(None)
+    prompt = prompt_ids(base.tokenizer, QUESTION)
+    with torch.inference_mode():
+        plain = base.model(torch.tensor([prompt])).logits[0, -1].float().numpy()
+        tuned = PeftModel.from_pretrained(load_model(None).model, str(adapter_dirs["alpha"]))(
+            torch.tensor([prompt])).logits[0, -1].float().numpy()
+    gguf_delta = reference_logits(prompt, adapter_dirs["alpha"]) - reference_logits(prompt)
+    assert float(np.corrcoef(tuned - plain, gguf_delta)[0, 1]) > 0.8
 
 
 def test_llm_spans_name_the_adapter_that_answered(traced_run: Any) -> None:
@@ -119,8 +144,13 @@ def test_llm_spans_name_the_adapter_that_answered(traced_run: Any) -> None:
         assert f'"adapter": "{name}"' in attributes["llm.invocation_parameters"]
 
 
-def test_threads_switching_adapters_each_get_their_own(adapter_dirs: dict[str, Path], solo: dict[str, str]) -> None:
-    model = LocalChatModel(max_tokens=MAX_TOKENS, adapters={k: str(v) for k, v in adapter_dirs.items()})
+@pytest.mark.parametrize("engine", ["llama_cpp", "transformers"])
+def test_threads_switching_adapters_each_get_their_own(adapter_dirs: dict[str, Path], solo: dict[str, str],
+                                                       solo_transformers: dict[str, str], engine: str) -> None:
+    """Concurrent calls with different adapters (one batch on llama.cpp, interleaved forward
+    passes on transformers) each answer as their adapter alone."""
+    model = LocalChatModel(max_tokens=MAX_TOKENS, engine=engine, adapters={k: str(v) for k, v in adapter_dirs.items()})
+    alone = solo if engine == "llama_cpp" else solo_transformers
     jobs = ["alpha", "beta", "base"] * 2
     got: dict[int, str] = {}
 
@@ -132,7 +162,7 @@ def test_threads_switching_adapters_each_get_their_own(adapter_dirs: dict[str, P
         thread.start()
     for thread in threads:
         thread.join()
-    assert [got[i] for i in range(len(jobs))] == [solo[name] for name in jobs]
+    assert [got[i] for i in range(len(jobs))] == [alone[name] for name in jobs]
 
 
 def test_call_option_and_base_only_pick_the_answering_model(adapter_dirs: dict[str, Path],

@@ -132,15 +132,20 @@ def test_unreachable_phoenix_warns_once_and_the_run_completes(
     assert done.stderr.count("Phoenix not reachable") == 1
 
 
+README_SERVER = "http://127.0.0.1:8000"  # where the README's examples find `agentkit serve`
+
+
 def _readme_python_blocks() -> list[str]:
     text = (REPO / "README.md").read_text()
     return [textwrap.dedent(block) for block in re.findall(r"^ *```python\n(.*?)^ *```", text, re.S | re.M)]
 
 
 @pytest.mark.parametrize("index", range(len(_readme_python_blocks())))
-def test_readme_python_examples_run(index: int, tmp_path: Path) -> None:
-    script = tmp_path / "example.py"
-    script.write_text(_readme_python_blocks()[index])
+def test_readme_python_examples_run(index: int, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    script, block = tmp_path / "example.py", _readme_python_blocks()[index]
+    if README_SERVER in block:  # an example that talks to `agentkit serve`: the tests' running server
+        block = block.replace(README_SERVER, request.getfixturevalue("server").url)
+    script.write_text(block)
     env = {"PATH": "/usr/bin:/bin", "AGENTKIT_WORKSPACE": str(REPO), CACHE_ENV: os.environ[CACHE_ENV]}
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -9,6 +9,8 @@ import typer
 from typer.testing import CliRunner
 
 from agentkit.cli.generate import generate_command
+from agentkit.models.adapters import host_for, shipped_adapters
+from agentkit.models.decoding import Decoder
 from agentkit.models.inspection import greedy_steps, tokenize
 from agentkit.models.loading import shared_model
 
@@ -50,6 +52,22 @@ def test_greedy_steps_stop_at_end_of_turn_and_rank_top_k(model_cache: Path) -> N
         assert step.top[0][0] == step.chosen and len(step.top) == 5
         probs = [p for _, p in step.top]
         assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1.0001
+
+
+def test_greedy_steps_run_the_base_even_after_another_call_left_an_adapter_active(model_cache: Path) -> None:
+    loaded = shared_model()
+    prompt = [t.id for t in tokenize(loaded, "Write a short note to a colleague.", chat=True)]
+    base_steps = [s.chosen.id for s in greedy_steps(loaded, prompt, max_new_tokens=6)]
+    host = host_for(loaded, None)
+    polite = host.load(shipped_adapters()["polite_tone"])
+    with host.use(polite):  # as a call with the adapter leaves the shared model
+        adapted = Decoder(loaded, [prompt]).prompt_logits()
+    with host.use(None):
+        base = Decoder(loaded, [prompt]).prompt_logits()
+    assert not adapted.allclose(base)  # the adapter really changes the model
+    with host.use(polite):
+        pass
+    assert [s.chosen.id for s in greedy_steps(loaded, prompt, max_new_tokens=6)] == base_steps
 
 
 def test_bad_model_reference_exits_with_a_message(cli: typer.Typer) -> None:

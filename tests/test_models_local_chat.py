@@ -18,6 +18,8 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
+from llama_reference import reference_greedy
+
 from agentkit.errors import ConfigError, ContextLengthError
 from agentkit.models import ChatModelConfig, LocalChatModel, get_chat_model
 from agentkit.models.context import HistoryPolicy, check_fits, token_counter, trim_history
@@ -51,19 +53,30 @@ def hf_greedy(chat: LocalChatModel, messages: list[BaseMessage], max_new: int) -
     return out[0, prompt.shape[1] :].tolist()
 
 
-def test_invoke_matches_transformers_greedy_and_counts_tokens(
+def test_invoke_matches_llama_cpp_alone_and_counts_tokens(
     chat: LocalChatModel, replies: dict[str, AIMessage]
 ) -> None:
-    reply = replies["capital"]
-    reference = hf_greedy(chat, CAPITAL, 24)
-    assert reply.content == chat.loaded.tokenizer.decode(reference, skip_special_tokens=True)
-    assert "Paris" in reply.content
+    reply = replies["count"]
+    assert chat.backend.kind == "llama_cpp"
+    assert reply.content == reference_greedy(chat.prompt_ids(COUNT), 24)
     usage = reply.usage_metadata
-    assert usage["input_tokens"] == len(chat.prompt_ids(CAPITAL))
-    assert usage["output_tokens"] == len(reference)  # including the end-of-turn token
+    assert usage["input_tokens"] == len(chat.prompt_ids(COUNT))
+    assert usage["output_tokens"] == len(chat.tokens.tokenizer(reply.content, add_special_tokens=False)["input_ids"]) + 1
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
-    assert reply.response_metadata["finish_reason"] == "stop"
-    assert reply.response_metadata["model_name"] == "SmolLM2-135M-Instruct.Q4_1"
+    metadata = reply.response_metadata
+    assert (metadata["finish_reason"], metadata["model_name"], metadata["engine"]) == \
+        ("stop", "SmolLM2-135M-Instruct.Q4_1", "llama_cpp")
+    assert 0 <= metadata["queue_s"] <= metadata["first_token_s"] <= metadata["total_s"]
+
+
+def test_transformers_engine_matches_transformers_generate(model_cache: Path) -> None:
+    chat = LocalChatModel(max_tokens=24, engine="transformers")
+    reply = chat.invoke(CAPITAL)
+    reference = hf_greedy(chat, CAPITAL, 24)
+    assert reply.content == chat.tokens.tokenizer.decode(reference, skip_special_tokens=True)
+    assert "Paris" in reply.content
+    assert reply.usage_metadata["output_tokens"] == len(reference)  # including the end-of-turn token
+    assert reply.response_metadata["engine"] == "transformers"
 
 
 def test_stream_is_token_by_token_with_usage_on_last_chunk(
@@ -98,7 +111,7 @@ def test_max_tokens_per_instance_and_per_call(chat: LocalChatModel) -> None:
     assert reply.response_metadata["finish_reason"] == "length"
     short = LocalChatModel(max_tokens=2)
     assert short.invoke(COUNT).usage_metadata["output_tokens"] == 2
-    assert short.loaded is chat.loaded
+    assert short.backend is chat.backend
 
 
 def test_stop_sequence_cuts_text_and_stops_generating(
@@ -120,7 +133,7 @@ def test_tool_message_last_renders_the_tool_call(chat: LocalChatModel) -> None:
         AIMessage("", tool_calls=[{"name": "calculator", "args": {"expr": "12*3"}, "id": "c1"}]),
         ToolMessage("36", tool_call_id="c1"),
     ]
-    prompt = chat.loaded.tokenizer.decode(chat.prompt_ids(messages))
+    prompt = chat.tokens.tokenizer.decode(chat.prompt_ids(messages))
     assert '{"name": "calculator", "arguments": {"expr": "12*3"}}' in prompt
     assert prompt.endswith("<|im_start|>assistant\n")
     reply = chat.invoke(messages, max_tokens=6)
@@ -130,7 +143,7 @@ def test_tool_message_last_renders_the_tool_call(chat: LocalChatModel) -> None:
 
 def test_ai_message_last_is_continued(chat: LocalChatModel) -> None:
     messages = [HumanMessage("Name a fruit."), AIMessage("My favourite fruit is")]
-    prompt = chat.loaded.tokenizer.decode(chat.prompt_ids(messages))
+    prompt = chat.tokens.tokenizer.decode(chat.prompt_ids(messages))
     assert prompt.endswith("<|im_start|>assistant\nMy favourite fruit is")
     reply = chat.invoke(messages, max_tokens=4)
     assert reply.content.strip()
@@ -176,12 +189,17 @@ def test_quantized_model_still_answers(model_cache: Path) -> None:
 
 
 def test_unsupported_call_option_is_refused(chat: LocalChatModel) -> None:
-    with pytest.raises(TypeError, match="top_p"):
-        chat.invoke(CAPITAL, top_p=0.5)
+    with pytest.raises(TypeError, match="frequency_penalty"):
+        chat.invoke(CAPITAL, frequency_penalty=0.5)
+
+
+def test_top_p_keeps_sampling_within_the_nucleus(chat: LocalChatModel) -> None:
+    narrow = {chat.invoke(COUNT, temperature=1.5, top_p=1e-6, max_tokens=8, seed=seed).content for seed in range(3)}
+    assert narrow == {chat.invoke(COUNT, max_tokens=8).content}  # a nucleus of one token: greedy
 
 
 def test_template_rejecting_a_role_falls_back_to_user_turns(chat: LocalChatModel) -> None:
-    strict = copy.deepcopy(chat.loaded.tokenizer)
+    strict = copy.deepcopy(chat.tokens.tokenizer)
     strict.chat_template = (
         "{% for m in messages %}{% if m['role'] not in ['user', 'assistant'] %}"
         "{{ raise_exception('roles must be user/assistant') }}{% endif %}"
@@ -209,7 +227,7 @@ def test_get_chat_model_shares_instances(model_cache: Path) -> None:
     other = get_chat_model(ChatModelConfig(max_tokens=5))
     assert other is not first
     assert isinstance(first, LocalChatModel) and isinstance(other, LocalChatModel)
-    assert other.loaded is first.loaded
+    assert other.backend is first.backend
 
 
 def test_local_provider_with_base_url_is_a_config_error(model_cache: Path) -> None:
@@ -232,7 +250,7 @@ def _prompt_of_length(chat: LocalChatModel, tokens: int) -> list[BaseMessage]:
 
 
 def test_context_window_is_read_from_the_model_config(chat: LocalChatModel) -> None:
-    assert chat.context_window == chat.loaded.model.config.max_position_embeddings == 8192
+    assert chat.context_window == chat.tokens.context_window == 8192
 
 
 def test_prompt_over_the_context_is_refused_with_the_numbers(chat: LocalChatModel) -> None:
@@ -242,7 +260,7 @@ def test_prompt_over_the_context_is_refused_with_the_numbers(chat: LocalChatMode
     error = info.value
     assert (error.prompt_tokens, error.max_tokens, error.limit, error.overflow) == (8182, 24, 8192, 14)
     assert "8,182 prompt tokens + 24 to generate = 8,206 > 8,192 tokens (over by 14)" in str(error)
-    check_fits(chat.loaded.name, 8182, 10, chat.context_window)  # exactly full: allowed
+    check_fits(chat.tokens.name, 8182, 10, chat.context_window)  # exactly full: allowed
 
 
 def test_every_generation_path_checks_the_context(chat: LocalChatModel) -> None:

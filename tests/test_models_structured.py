@@ -169,4 +169,4 @@ def test_batched_generation_masks_each_row_by_its_own_grammar(chat: LocalChatMod
     steps = list(generate_tokens(loaded, rows, 6, 0.0, mask))
     texts = [loaded.tokenizer.decode([step[row] for step in steps]) for row in (0, 1)]
     assert texts[0].startswith('{"name": "')
-    assert texts[1] == chat.invoke("Say hello.", max_tokens=6).content
+    assert texts[1] == LocalChatModel(engine="transformers").invoke("Say hello.", max_tokens=6).content

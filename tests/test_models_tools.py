@@ -97,11 +97,12 @@ def test_required_calls_a_tool_with_usage(chat: LocalChatModel) -> None:
     bound = chat.bind_tools(TOOLS, tool_choice="required")
     reply = bound.invoke("What is 3 plus 4?")
     assert_valid(reply, TOOLS)
-    assert [(c["name"], c["args"]) for c in reply.tool_calls] == [("add", {"a": 3, "b": 4})]
-    assert reply.content == ""
+    assert reply.tool_calls and reply.content == ""  # the base model may pick the wrong tool, but calls one
+    tuned = chat.with_adapter_if_fits("tool_calls").bind_tools(TOOLS, tool_choice="required")
+    assert [(c["name"], c["args"]) for c in tuned.invoke("What is 3 plus 4?").tool_calls] == [("add", {"a": 3, "b": 4})]
     usage = reply.usage_metadata
     binding = ToolBinding(**bound.kwargs)  # type: ignore[attr-defined]
-    tokenizer = chat.loaded.tokenizer
+    tokenizer = chat.tokens.tokenizer
     text, _ = render_tool_prompt(tokenizer, [HumanMessage("What is 3 plus 4?")], binding)
     assert usage["input_tokens"] == len(tokenizer(text, add_special_tokens=False)["input_ids"])
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
@@ -177,7 +178,7 @@ def test_free_generation_reports_invalid_calls(chat: LocalChatModel) -> None:
 def test_native_template_with_tools_is_used(
     chat: LocalChatModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tokenizer = chat.loaded.tokenizer
+    tokenizer = chat.tokens.tokenizer
     assert not supports_tools(tokenizer)  # SmolLM2's template ignores tools=
     monkeypatch.setattr(tokenizer, "chat_template", HERMES_TEMPLATE)
     assert supports_tools(tokenizer)
@@ -208,7 +209,7 @@ HISTORY = [
 
 def test_few_shot_prompt_lists_tools_and_renders_history(chat: LocalChatModel) -> None:
     binding = ToolBinding.create(TOOLS, "auto")
-    text, call_format = render_tool_prompt(chat.loaded.tokenizer, HISTORY, binding)
+    text, call_format = render_tool_prompt(chat.tokens.tokenizer, HISTORY, binding)
     assert call_format == JSON_LINES
     assert "- get_weather: Get the current weather for a city. Arguments: {" in text
     assert "- add: Add two integers." in text
@@ -224,7 +225,7 @@ def test_few_shot_prompt_lists_tools_and_renders_history(chat: LocalChatModel) -
 def test_native_prompt_passes_tools_calls_and_results(
     chat: LocalChatModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tokenizer = chat.loaded.tokenizer
+    tokenizer = chat.tokens.tokenizer
     monkeypatch.setattr(tokenizer, "chat_template", HERMES_TEMPLATE)
     text, call_format = render_tool_prompt(tokenizer, HISTORY, ToolBinding.create(TOOLS))
     assert call_format == HERMES
@@ -235,9 +236,9 @@ def test_native_prompt_passes_tools_calls_and_results(
 
 def accepts(chat: LocalChatModel, grammar: Grammar, text: str) -> bool:
     """Whether the grammar admits `text` (as the model's tokens, then end of turn)."""
-    engine = grammar_engine(chat.loaded)
+    engine = grammar_engine(chat.tokens)
     matcher = llguidance.LLMatcher(engine.tokenizer, grammar.text)
-    ids = chat.loaded.tokenizer(text, add_special_tokens=False)["input_ids"]
+    ids = chat.tokens.tokenizer(text, add_special_tokens=False)["input_ids"]
     return matcher.consume_tokens(ids) and matcher.is_accepting()
 
 
@@ -266,13 +267,13 @@ def test_grammar_admits_what_tool_choice_allows(
     chat: LocalChatModel, choice: str, parallel: bool, text: str, admitted: bool
 ) -> None:
     binding = ToolBinding.create(TOOLS, choice, parallel_tool_calls=parallel)
-    grammar = binding.grammar(grammar_engine(chat.loaded), JSON_LINES)
+    grammar = binding.grammar(grammar_engine(chat.tokens), JSON_LINES)
     assert accepts(chat, grammar, text) is admitted
 
 
 def test_hermes_calls_are_tagged(chat: LocalChatModel) -> None:
     binding = ToolBinding.create(TOOLS, "required")
-    grammar = binding.grammar(grammar_engine(chat.loaded), HERMES)
+    grammar = binding.grammar(grammar_engine(chat.tokens), HERMES)
     tagged = f"<tool_call>\n{WEATHER_CALL}\n</tool_call>\n<tool_call>\n{ADD_CALL}\n</tool_call>"
     assert accepts(chat, grammar, tagged)
     assert not accepts(chat, grammar, WEATHER_CALL)

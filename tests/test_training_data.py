@@ -54,7 +54,7 @@ def chat() -> LocalChatModel:
 
 
 def _prompt_and_target(chat: LocalChatModel, row: dict[str, Any]) -> tuple[str, str]:
-    tokenizer = chat.loaded.tokenizer
+    tokenizer = chat.tokens.tokenizer
     *turns, answer = row["messages"]
     prompt = tokenizer.apply_chat_template(turns, tokenize=False, add_generation_prompt=True)
     whole = tokenizer.apply_chat_template(row["messages"], tokenize=False)
@@ -81,10 +81,10 @@ def _prompt_bind_tools_renders(chat: LocalChatModel, tools: list[Any], messages:
 
 
 def _grammar_admits(chat: LocalChatModel, tools: list[dict[str, Any]], text: str) -> bool:
-    engine = grammar_engine(chat.loaded)
+    engine = grammar_engine(chat.tokens)
     grammar = tool_data.binding_for(tools).grammar(engine, JSON_LINES)
     matcher = llguidance.LLMatcher(engine.tokenizer, grammar.text)
-    ids = chat.loaded.tokenizer(text, add_special_tokens=False)["input_ids"]
+    ids = chat.tokens.tokenizer(text, add_special_tokens=False)["input_ids"]
     return matcher.consume_tokens(ids) and matcher.is_accepting()
 
 
@@ -93,7 +93,7 @@ def test_bfcl_row_is_bind_tools_prompt_and_a_correct_call(
     chat: LocalChatModel, category: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     item = load_bfcl(BFCL, [category])[0]
-    row = tool_data.bfcl_row(chat.loaded.tokenizer, item)
+    row = tool_data.bfcl_row(chat.tokens.tokenizer, item)
     prompt, target = _prompt_and_target(chat, row)
     tools = tool_set(item)
     messages = [HumanMessage(m.content) for m in item.messages]
@@ -119,7 +119,7 @@ def test_generated_rows_cover_every_kind_in_bind_tools_format(
         seen.setdefault(made.kind, made)
     for kind, made in seen.items():
         messages = [HumanMessage(made.question)]
-        row = tool_data.render_row(chat.loaded.tokenizer, made.tools, messages, made.calls, made.text)
+        row = tool_data.render_row(chat.tokens.tokenizer, made.tools, messages, made.calls, made.text)
         prompt, target = _prompt_and_target(chat, row)
         assert prompt == _prompt_bind_tools_renders(chat, made.tools, messages, monkeypatch)
         assert _grammar_admits(chat, made.tools, target), kind
@@ -149,7 +149,7 @@ def test_own_tool_rows_are_tool_agents_prompt_and_the_questions_own_numbers(
                 assert f" {args['value']} " in f" {made.question} " and " = " in tools[name].invoke(args)
     assert set(seen) == {"call", "forced_calculator", "no_call", "answer"}
     for kind, made in seen.items():
-        row = tool_data.own_row(chat.loaded.tokenizer, made, tools)
+        row = tool_data.own_row(chat.tokens.tokenizer, made, tools)
         prompt, target = _prompt_and_target(chat, row)
         bound = [tools[name] for name in made.tools]
         messages = [SystemMessage(made.system), HumanMessage(made.question)]
@@ -191,7 +191,7 @@ def test_generated_call_follows_the_format_its_schema_describes() -> None:
 
 
 def test_bfcl_split_is_disjoint_seeded_and_written(chat: LocalChatModel, tmp_path: Path) -> None:
-    tokenizer = chat.loaded.tokenizer
+    tokenizer = chat.tokens.tokenizer
     summary = tool_data.build(BFCL, tmp_path / "a", seed=0, heldout_per_category=5,
                               generated=6, max_tokens=4096, tokenizer=tokenizer)
     split = json.loads((tmp_path / "a" / "split.json").read_text())
@@ -221,7 +221,7 @@ def test_bfcl_split_is_disjoint_seeded_and_written(chat: LocalChatModel, tmp_pat
 def test_tone_rows_are_the_rewrite_nodes_prompt_and_skip_the_heldout(
     chat: LocalChatModel, tmp_path: Path
 ) -> None:
-    tokenizer = chat.loaded.tokenizer
+    tokenizer = chat.tokens.tokenizer
     counts = tone_data.build(PARADETOX, tmp_path, seed=0, fraction=0.3)
     held = load_pairs(tmp_path / "heldout.jsonl")
     pairs = {item.id: item for item in load_pairs(PARADETOX / "pairs.jsonl")}

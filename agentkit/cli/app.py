@@ -19,7 +19,9 @@ from agentkit.cli.nodes import nodes_command
 from agentkit.cli.optimize import optimize_command
 from agentkit.cli.phoenix import phoenix_command
 from agentkit.cli.prompts import prompts_app
-from agentkit.cli.run import run_command
+from agentkit.cli.run import resume_command, run_command
+from agentkit.cli.serve import serve_command
+from agentkit.cli.stats import stats_command
 
 app = typer.Typer(
     name="agentkit",
@@ -29,6 +31,9 @@ app = typer.Typer(
 )
 
 app.command("run")(run_command)
+app.command("resume")(resume_command)
+app.command("serve")(serve_command)
+app.command("stats")(stats_command)
 app.command("ask")(ask_command)
 app.add_typer(graph_app, name="graph")
 app.command("nodes")(nodes_command)

@@ -40,9 +40,9 @@ def ask_command(
         from agentkit.models.adapters import base_only  # here: importing the CLI does not load torch
 
         with base_only():
-            result = run_graph(path, text, trace=trace)
+            result = run_graph(path, text, trace=trace, source="ask")
     else:
-        result = run_graph(path, text, trace=trace)
+        result = run_graph(path, text, trace=trace, source="ask")
     messages = result.state.get("messages") or []
     start = max((i for i, m in enumerate(messages) if m.type == "human"), default=0)
     turn = messages[start:]

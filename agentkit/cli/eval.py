@@ -47,6 +47,9 @@ def bfcl_command(
         help="Local HF folder, .gguf file or hub id (default: bundled SmolLM2).")] = None,
     max_tokens: Annotated[int, typer.Option(
         "--max-tokens", min=1, help="Most tokens per reply.")] = ChatModelConfig().max_tokens,
+    engine: Annotated[str, typer.Option(help="Local engine: auto, llama_cpp or transformers.")] = "auto",
+    quant: Annotated[str | None, typer.Option(help="GGUF level on llama.cpp: f16, q8_0, q5_1, q4_1, q4_0.")] = None,
+    adapter: Annotated[str | None, typer.Option(help="LoRA adapter answering: a shipped name or a folder.")] = None,
 ) -> None:
     """Score tool calling on BFCL data: n, valid_rate, accuracy, latency per category.
 
@@ -63,7 +66,7 @@ def bfcl_command(
     earlier = [load_result(path) for path in compare or []]
     suite = Suite(name="bfcl", kind="bfcl", data=str(data), settings={
         "categories": category, "limit": limit, "constrain": constrain, "model": model,
-        "max_tokens": max_tokens})
+        "max_tokens": max_tokens, "engine": engine, "quant": quant, "adapter": adapter})
     with RichProgress() as progress:
         result = run_suite(suite, data=data, progress=progress)
     report_and_gate(result, suite, json_out=json_out, html_out=html_out, earlier=earlier)

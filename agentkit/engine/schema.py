@@ -44,3 +44,32 @@ def graph_json_schema(registry: Registry = default_registry) -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "agentkit graph file"
     return schema
+
+
+_MESSAGE = {"type": "object", "description": "a message: {role, content} (OpenAI) or {type, content} (LangChain)",
+            "properties": {"role": {"type": "string"}, "type": {"type": "string"}, "content": {}}}
+_CHANNEL_TYPES: dict[str, dict[str, Any]] = {
+    "str": {"type": "string"}, "int": {"type": "integer"}, "float": {"type": "number"},
+    "bool": {"type": "boolean"}, "dict": {"type": "object"}, "list": {"type": "array"}, "any": {},
+    "document": {"type": "object", "properties": {"page_content": {"type": "string"}, "metadata": {"type": "object"}},
+                 "required": ["page_content"]},
+    "messages": {"anyOf": [{"type": "string", "description": "one user message"},
+                           {"type": "array", "items": _MESSAGE}]},
+}
+
+
+def channel_json_schema(type_name: str) -> dict[str, Any]:
+    """The JSON Schema of a value for a channel of type `type_name`."""
+    if type_name.startswith("list[") and type_name.endswith("]"):
+        return {"type": "array", "items": channel_json_schema(type_name[5:-1])}
+    return dict(_CHANNEL_TYPES.get(type_name, {}))
+
+
+def input_json_schema(spec: GraphSpec) -> dict[str, Any]:
+    """The JSON Schema of a graph run's input: the input channel's value, or an object of
+    channel values (the input channel among them)."""
+    channels = {name: channel_json_schema(channel.type) for name, channel in spec.state.items()}
+    return {"anyOf": [channels[spec.input_channel],
+                      {"type": "object", "properties": channels, "required": [spec.input_channel],
+                       "additionalProperties": False}],
+            "description": f"the value of {spec.input_channel!r}, or an object of channel values"}

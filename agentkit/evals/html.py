@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from agentkit import plots
 from agentkit.errors import ConfigError
 from agentkit.evals.results import EvalResult
 
@@ -101,7 +101,7 @@ def metrics_svg(results: Sequence[EvalResult], labels: Sequence[str]) -> str:
         return "<p>No rate metrics to chart.</p>"
     groups = list(dict.fromkeys(split_metric(n)[0] for r in results for n in r.metrics
                                 if split_metric(n)[1] in bases))
-    figure = _figure(figsize=(max(8.0, 1.2 * len(groups)), 2.4 * len(bases) + 0.8))
+    figure = plots.figure(figsize=(max(8.0, 1.2 * len(groups)), 2.4 * len(bases) + 0.8))
     axes = figure.subplots(len(bases), 1, sharex=True, squeeze=False)[:, 0]
     width = 0.8 / len(results)
     for ax, base in zip(axes, bases, strict=True):
@@ -115,32 +115,19 @@ def metrics_svg(results: Sequence[EvalResult], labels: Sequence[str]) -> str:
     handles, names = axes[0].get_legend_handles_labels()
     figure.legend(handles, names, loc="outside upper center", ncols=min(len(results), 4))
     axes[-1].set_xticks(range(len(groups)), groups, rotation=20, ha="right")
-    return _svg(figure)
+    return plots.svg(figure)
 
 
 def latency_svg(result: EvalResult) -> str:
     """Inline SVG: a box plot of item latency per group."""
     groups = [g for g in result.groups() if any(i.latency_s is not None for i in result.items if i.group == g)]
     samples = [[i.latency_s for i in result.items if i.group == g and i.latency_s is not None] for g in groups]
-    figure = _figure(figsize=(max(6.0, 1.2 * len(groups)), 3.5))
+    figure = plots.figure(figsize=(max(6.0, 1.2 * len(groups)), 3.5))
     ax = figure.subplots()
     ax.boxplot(samples, tick_labels=[g or ALL for g in groups])
     ax.set_ylabel("seconds per item")
     ax.grid(axis="y", alpha=0.3)
-    return _svg(figure)
-
-
-def _figure(**kwargs: Any) -> Any:
-    from matplotlib.figure import Figure  # imported on first plot: it is slow to import
-
-    return Figure(layout="constrained", **kwargs)
-
-
-def _svg(figure: Any) -> str:
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg")
-    svg = buffer.getvalue()
-    return svg[svg.index("<svg"):]
+    return plots.svg(figure)
 
 
 def _settings(results: Sequence[EvalResult], labels: Sequence[str]) -> str:

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from agentkit.evals.html import _figure, _svg, write_html
+from agentkit import plots
+from agentkit.evals.html import write_html
 from agentkit.evals.results import EvalResult
 
 PANELS = ("joint", "style", "meaning", "fluency")
@@ -25,7 +26,7 @@ def write_tone_html(result: EvalResult, path: Path, earlier: Sequence[EvalResult
 def distribution_svg(result: EvalResult) -> str:
     """Inline SVG: one box plot per score, variants along x."""
     variants = result.groups()
-    figure = _figure(figsize=(max(8.0, 1.6 * len(variants) * 2), 3.2))
+    figure = plots.figure(figsize=(max(8.0, 1.6 * len(variants) * 2), 3.2))
     axes = figure.subplots(1, len(PANELS), sharey=True)
     for ax, name in zip(axes, PANELS, strict=True):
         samples = [[i.scores.get(name, 0.0) for i in result.items if i.group == v] for v in variants]
@@ -34,7 +35,7 @@ def distribution_svg(result: EvalResult) -> str:
         ax.set_ylim(-0.05, 1.05)
         ax.tick_params(axis="x", rotation=30)
         ax.grid(axis="y", alpha=0.3)
-    return _svg(figure)
+    return plots.svg(figure)
 
 
 def examples_table(result: EvalResult, limit: int = EXAMPLES) -> str:

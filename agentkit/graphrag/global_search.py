@@ -68,8 +68,8 @@ class GlobalConfig(BaseModel):
     max_reports: int = Field(8, ge=1, description="reports mapped (the best by pre-ranking)")
     level: int | None = Field(None, ge=0, description="only reports of this community level (None: all)")
     best: int = Field(4, ge=1, description="partial answers the reduce step combines")
-    map_chars: int = Field(300, ge=20, description="longest partial answer in characters (the chat model's "
-                           "max_tokens must fit it: about map_chars / 3 + 20)")
+    map_chars: int = Field(300, ge=20, description="longest partial answer in characters (the map step lets the "
+                           "model generate up to map_chars + 32 tokens, so any answer of that length fits)")
     reduce_tokens: int = Field(160, ge=16, description="longest final answer in tokens")
     report_chars: int = Field(1500, ge=100, description="report text shown to the model, cut at this length")
 
@@ -117,6 +117,16 @@ def rank_reports(question: str, reports: Sequence[CommunityReport], config: Glob
     return [pool[i] for i in sorted(range(len(pool)), key=score)[:config.max_reports]]
 
 
+MAP_OVERHEAD_TOKENS = 32  # the JSON around a map answer: keys, quotes, the score, end of turn
+
+
+def _with_room(model: BaseChatModel, tokens: int) -> BaseChatModel:
+    """`model` allowed at least `tokens` tokens per reply (a string of n characters can take
+    n tokens, so a smaller cap could cut the JSON short)."""
+    cap = getattr(model, "max_tokens", None)
+    return model.model_copy(update={"max_tokens": tokens}) if isinstance(cap, int) and cap < tokens else model
+
+
 def global_search(
     question: str,
     reports: Sequence[CommunityReport],
@@ -127,7 +137,8 @@ def global_search(
     """Map–reduce `question` over the best reports with `model`."""
     config = config or GlobalConfig()
     read = rank_reports(question, reports, config)
-    mapper = model.with_structured_output(map_schema(config.map_chars))
+    mapper = _with_room(model, config.map_chars + MAP_OVERHEAD_TOKENS).with_structured_output(
+        map_schema(config.map_chars))
     points = []
     for report in read:
         values = {"report": report.summary[:config.report_chars], "question": question}

@@ -299,8 +299,8 @@ def chat_model_id(model: BaseChatModel) -> str:
     from agentkit.models.local_chat import LocalChatModel
 
     if isinstance(model, LocalChatModel):
-        return f"local:{model.loaded.name}" + (":int8" if model.quantize else "") + \
-            (f"+{model.adapter}" if model.adapter else "")
+        level = ":int8" if model.quantize else (f":{model.quant}" if model.quant else "")
+        return f"local:{model.tokens.name}@{model.backend.kind}{level}" + (f"+{model.adapter}" if model.adapter else "")
     served = getattr(model, "model_name", None) or getattr(model, "model", None) or ""
     base = getattr(model, "openai_api_base", None) or ""
     return f"{model._llm_type}:{served}" + (f"@{base}" if base else "")

@@ -28,7 +28,7 @@ from typing import Any
 from agentkit.errors import ConfigError
 from agentkit.models.adapter_meta import check_base, model_fingerprint, read_meta
 from agentkit.models.config import ADAPTER_NAME
-from agentkit.models.loading import LoadedModel, resolve_source
+from agentkit.models.loading import LoadedModel, ModelSource, resolve_source
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "adapters"
 _PLAIN = re.compile(ADAPTER_NAME)
@@ -108,9 +108,7 @@ class AdapterHost:
         file, outside the lock: generation goes on meanwhile); its peft name."""
         if folder in self._names:
             return self._names[folder]
-        source = resolve_source(self._model_setting)
-        check_base(read_meta(folder), folder, model_fingerprint(source), source.name)
-        _check_weights(folder)
+        check_adapter(folder, resolve_source(self._model_setting))
         with self._lock:
             if folder not in self._names:
                 name = "a" + hashlib.sha256(str(folder).encode()).hexdigest()[:12]
@@ -153,6 +151,12 @@ class AdapterHost:
             self._peft.set_adapter(name, inference_mode=True)
             tuner.enable_adapter_layers()
         self._active = name
+
+
+def check_adapter(folder: Path, base: ModelSource) -> None:
+    """Refuse an adapter trained on another base, or whose weights file cannot be read."""
+    check_base(read_meta(folder), folder, model_fingerprint(base), base.name)
+    _check_weights(folder)
 
 
 def _check_weights(folder: Path) -> None:

@@ -35,6 +35,11 @@ class Completion:
         self.finish_reason: FinishReason | None = None
 
     @property
+    def max_tokens(self) -> int:
+        """The most tokens this completion takes."""
+        return self._max_tokens
+
+    @property
     def finished(self) -> bool:
         """True once end of turn, a stop sequence or `max_tokens` was reached."""
         return self.finish_reason is not None

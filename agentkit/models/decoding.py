@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
+import numpy as np
 import torch
 from transformers import DynamicCache
 
 from agentkit.models.loading import LoadedModel
+from agentkit.models.sampling import pick_token
 
 
 class Decoder:
@@ -59,15 +61,6 @@ class LogitsConstraint(Protocol):
         """Advance with the token chosen for each row."""
 
 
-def pick_tokens(logits: torch.Tensor, temperature: float, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Greedy (temperature 0) or temperature-sampled next token per row (drawn from
-    `generator` when given)."""
-    if temperature == 0:
-        return logits.argmax(dim=-1)
-    probs = torch.softmax(logits / temperature, dim=-1)
-    return torch.multinomial(probs, num_samples=1, generator=generator).squeeze(-1)
-
-
 def generate_tokens(
     loaded: LoadedModel,
     rows: Sequence[Sequence[int]],
@@ -75,22 +68,23 @@ def generate_tokens(
     temperature: float,
     constraint: LogitsConstraint | None = None,
     seed: int | None = None,
+    top_p: float = 1.0,
 ) -> Iterator[list[int]]:
     """Yield, step by step, the next token id of every row; stop iterating to stop early.
 
     With a `constraint`, each step's logits are masked by it before picking, and the
     picked tokens are passed to it. With a `seed`, sampling is reproducible: the same
-    rows, temperature and seed give the same tokens.
+    rows, temperature, top-p and seed give the same tokens.
     """
-    generator = torch.Generator().manual_seed(seed) if seed is not None else None
+    rng = np.random.default_rng(seed)
     decoder = Decoder(loaded, rows)
     logits = decoder.prompt_logits()
     for step in range(max_new_tokens):
         if constraint is not None:
             constraint.mask(logits)
-        tokens = pick_tokens(logits, temperature, generator)
+        tokens = [pick_token(row, temperature, top_p, rng) for row in logits.numpy()]
         if constraint is not None:
-            constraint.accept(tokens.tolist())
-        yield tokens.tolist()
+            constraint.accept(tokens)
+        yield tokens
         if step + 1 < max_new_tokens:
-            logits = decoder.feed(tokens)
+            logits = decoder.feed(torch.tensor(tokens))

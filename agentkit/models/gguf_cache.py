@@ -20,12 +20,17 @@ def cache_root() -> Path:
     return Path(os.environ.get(CACHE_ENV) or "~/.cache/agentkit").expanduser()
 
 
+def file_key(path: Path) -> str:
+    """A short key of a file as it is now (its path, size and mtime): derived copies of
+    it are cached under this key and made again when the file changes."""
+    stat = path.stat()
+    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
 def cached_folder_for(gguf: Path) -> Path:
-    """Where the converted copy of `gguf` lives (keyed by its path, size and mtime)."""
-    stat = gguf.stat()
-    key = f"{gguf.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-    return cache_root() / "models" / f"{gguf.stem}-{digest}"
+    """Where the converted copy of `gguf` lives (keyed by `file_key`)."""
+    return cache_root() / "models" / f"{gguf.stem}-{file_key(gguf)}"
 
 
 def converted_folder(gguf: Path) -> Path:

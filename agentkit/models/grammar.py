@@ -11,7 +11,6 @@ import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import llguidance
@@ -20,7 +19,7 @@ import numpy as np
 import torch
 
 from agentkit.errors import ConfigError
-from agentkit.models.loading import LoadedModel
+from agentkit.models.loading import ModelTokens
 
 # JSON as `json.dumps` writes it: no free whitespace (a small model would wander in it),
 # the separators a chat model has seen most and agentkit renders tool calls with.
@@ -77,9 +76,9 @@ def lark_literal(text: str) -> str:
 class GrammarEngine:
     """llguidance bound to one model's tokenizer (building it takes ~1 s, done once)."""
 
-    def __init__(self, loaded: LoadedModel) -> None:
-        self.vocab_size = int(loaded.model.config.vocab_size)
-        self.tokenizer = llguidance.hf.from_tokenizer(loaded.tokenizer, n_vocab=self.vocab_size)
+    def __init__(self, tokens: ModelTokens) -> None:
+        self.vocab_size = tokens.vocab_size
+        self.tokenizer = llguidance.hf.from_tokenizer(tokens.tokenizer, n_vocab=self.vocab_size)
         self.executor = llguidance.LLExecutor()
 
     def json_schema(self, schema: dict[str, Any], what: str) -> Grammar:
@@ -109,19 +108,36 @@ class GrammarEngine:
         """Per-row constraint for one generation; rows with None are unconstrained."""
         return GrammarMask(self, grammars)
 
+    def matcher(self, grammar: Grammar) -> llguidance.LLMatcher:
+        """A fresh matcher at the start of `grammar` (one per generated row)."""
+        return llguidance.LLMatcher(self.tokenizer, grammar.text)
+
+    def mask_rows(self, matchers: Sequence[llguidance.LLMatcher], logits: Sequence[np.ndarray]) -> None:
+        """Set the logits each matcher forbids to -inf, in place (masks computed in parallel)."""
+        if not matchers:
+            return
+        bitmask = np.full((len(matchers), (self.vocab_size + 31) // 32), -1, dtype=np.int32)
+        self.executor.unsafe_compute_mask_ptr(
+            [(m, i) for i, m in enumerate(matchers)], bitmask.ctypes.data, bitmask.shape[1] * 4, len(matchers)
+        )
+        allowed = np.unpackbits(bitmask.view(np.uint8), axis=1, bitorder="little")
+        for row, values in zip(allowed, logits, strict=True):
+            values[row[: len(values)] == 0] = -np.inf
+
 
 _LOCK = threading.Lock()
 
 
-def grammar_engine(loaded: LoadedModel) -> GrammarEngine:
-    """The process-wide engine for `loaded`, built on first use."""
+def grammar_engine(tokens: ModelTokens) -> GrammarEngine:
+    """The process-wide engine for the tokenizer of `tokens`, built on first use."""
     with _LOCK:
-        return _engine(loaded)
+        known = _ENGINES.get(id(tokens.tokenizer))
+        if known is None or known[0] is not tokens.tokenizer:
+            known = _ENGINES[id(tokens.tokenizer)] = (tokens.tokenizer, GrammarEngine(tokens))
+        return known[1]
 
 
-@cache
-def _engine(loaded: LoadedModel) -> GrammarEngine:
-    return GrammarEngine(loaded)
+_ENGINES: dict[int, tuple[Any, GrammarEngine]] = {}  # id(tokenizer) -> (tokenizer, engine)
 
 
 class GrammarMask:
@@ -129,27 +145,13 @@ class GrammarMask:
 
     def __init__(self, engine: GrammarEngine, grammars: Sequence[Grammar | None]) -> None:
         self._engine = engine
-        self._matchers = [
-            None if g is None else llguidance.LLMatcher(engine.tokenizer, g.text) for g in grammars
-        ]
-        words = (engine.vocab_size + 31) // 32
-        self._bitmask = torch.full((len(grammars), words), -1, dtype=torch.int32)
+        self._matchers = [None if g is None else engine.matcher(g) for g in grammars]
 
     def mask(self, logits: torch.Tensor) -> None:
         """Set the logits of tokens a row's grammar forbids to -inf (in place)."""
-        rows = [(m, i) for i, m in enumerate(self._matchers) if m is not None]
-        if not rows:
-            return
-        self._engine.executor.unsafe_compute_mask_ptr(
-            rows, self._bitmask.data_ptr(), self._bitmask.shape[1] * 4, len(self._matchers)
-        )
-        allowed = np.unpackbits(self._bitmask.numpy().view(np.uint8), axis=1, bitorder="little")
-        forbidden = torch.from_numpy(allowed[:, : logits.shape[1]] == 0)
-        for i, matcher in enumerate(self._matchers):
-            if matcher is None:
-                forbidden[i] = False
-        with torch.inference_mode():
-            logits.masked_fill_(forbidden, float("-inf"))
+        rows = logits.numpy()
+        constrained = [i for i, m in enumerate(self._matchers) if m is not None]
+        self._engine.mask_rows([self._matchers[i] for i in constrained], [rows[i] for i in constrained])
 
     def accept(self, tokens: Sequence[int]) -> None:
         """Advance every constrained row that has not ended with its chosen token."""

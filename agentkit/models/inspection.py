@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import torch
 from langchain_core.messages import HumanMessage
 
+from agentkit.models.adapters import host_for
 from agentkit.models.decoding import Decoder
 from agentkit.models.loading import LoadedModel
 from agentkit.models.prompting import render_prompt
@@ -45,9 +46,13 @@ def token(loaded: LoadedModel, token_id: int) -> Token:
 def greedy_steps(
     loaded: LoadedModel, prompt_ids: Sequence[int], max_new_tokens: int, top_k: int = 5
 ) -> Iterator[Step]:
-    """Greedy decoding one forward pass at a time, stopping after an end-of-turn token."""
+    """Greedy decoding of the base model (adapters that other calls loaded into the shared
+    model are off during its passes), one forward pass at a time, stopping after an
+    end-of-turn token."""
+    base = host_for(loaded, None)
     decoder = Decoder(loaded, [prompt_ids])
-    logits = decoder.prompt_logits()
+    with base.use(None):
+        logits = decoder.prompt_logits()
     for step in range(max_new_tokens):
         probs = torch.softmax(logits[0], dim=-1)
         values, indices = probs.topk(top_k)
@@ -56,7 +61,8 @@ def greedy_steps(
         yield Step(chosen, probability, top)
         if chosen.id in loaded.eos_ids or step + 1 == max_new_tokens:
             return
-        logits = decoder.feed(torch.tensor([chosen.id]))
+        with base.use(None):
+            logits = decoder.feed(torch.tensor([chosen.id]))
 
 
 def decode(loaded: LoadedModel, ids: Sequence[int]) -> str:

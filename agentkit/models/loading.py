@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Literal
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel
+from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, GenerationConfig, PreTrainedModel
 from transformers.tokenization_utils_base import PreTrainedTokenizerBase
 from transformers.utils import logging as hf_logging
 
 from agentkit.errors import ConfigError
+from agentkit.models.context import context_window
 from agentkit.models.gguf_cache import converted_folder
 from agentkit.threads import choose_torch_threads
 
@@ -42,15 +43,24 @@ class ModelSource:
 
 
 @dataclass(frozen=True, eq=False)
-class LoadedModel:
-    """A model in eval mode with its tokenizer and end-of-generation token ids."""
+class ModelTokens:
+    """A model's tokenizer and what generation needs to know of it: end-of-generation and
+    padding ids, vocabulary size and context window (no weights loaded)."""
 
     name: str
-    model: PreTrainedModel
     tokenizer: PreTrainedTokenizerBase
     eos_ids: frozenset[int]
     pad_id: int
     end_of_turn_id: int | None
+    vocab_size: int
+    context_window: int | None
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedModel(ModelTokens):
+    """A transformers model in eval mode, with its tokens."""
+
+    model: PreTrainedModel
 
 
 def default_gguf_path() -> Path:
@@ -88,36 +98,63 @@ def resolve_source(model: str | None) -> ModelSource:
     return ModelSource("hub", model)
 
 
+def transformers_folder(source: ModelSource) -> str:
+    """What transformers loads for `source`: a GGUF's converted folder, else the location."""
+    return str(converted_folder(Path(source.location))) if source.kind == "gguf" else source.location
+
+
+def load_tokens(model: str | None = None) -> ModelTokens:
+    """The tokenizer and token facts of the model `model` names (no weights are loaded)."""
+    source = resolve_source(model)
+    folder = transformers_folder(source)
+    with _loading_errors(source):
+        with quiet_progress():
+            tokenizer = AutoTokenizer.from_pretrained(folder)
+            config = AutoConfig.from_pretrained(folder)
+            generation = _generation_config(folder)
+    return ModelTokens(
+        name=source.name,
+        tokenizer=tokenizer,
+        eos_ids=_eos_ids(generation.eos_token_id, tokenizer),
+        pad_id=_pad_id(tokenizer),
+        end_of_turn_id=tokenizer.eos_token_id,
+        vocab_size=int(config.vocab_size),
+        context_window=context_window(config),
+    )
+
+
 def load_model(model: str | None = None, quantize: bool = False) -> LoadedModel:
     """Load (never cached in memory) the model `model` names; see `shared_model`.
     The first load chooses torch's thread count (`agentkit.threads`)."""
     choose_torch_threads()
+    tokens = shared_tokens(model)
     source = resolve_source(model)
-    folder = (
-        str(converted_folder(Path(source.location)))
-        if source.kind == "gguf"
-        else source.location
-    )
-    try:
+    with _loading_errors(source):
         with quiet_progress():
-            tokenizer = AutoTokenizer.from_pretrained(folder)
-            network = AutoModelForCausalLM.from_pretrained(folder)
+            network = AutoModelForCausalLM.from_pretrained(transformers_folder(source))
+    network.eval().requires_grad_(False)
+    if quantize:
+        network = _quantize(network)
+    fields = {name: getattr(tokens, name) for name in ModelTokens.__dataclass_fields__}
+    return LoadedModel(**fields, model=network)
+
+
+@contextmanager
+def _loading_errors(source: ModelSource) -> Iterator[None]:
+    try:
+        yield
     except (OSError, ValueError) as exc:
         raise ConfigError(
             f"local model {source.location!r} could not be loaded ({exc}); give a local "
             "HF folder or .gguf file, or leave model unset for the bundled SmolLM2"
         ) from exc
-    network.eval().requires_grad_(False)
-    if quantize:
-        network = _quantize(network)
-    return LoadedModel(
-        name=source.name,
-        model=network,
-        tokenizer=tokenizer,
-        eos_ids=_eos_ids(network, tokenizer),
-        pad_id=_pad_id(tokenizer),
-        end_of_turn_id=tokenizer.eos_token_id,
-    )
+
+
+def _generation_config(folder: str) -> GenerationConfig:
+    try:
+        return GenerationConfig.from_pretrained(folder)
+    except OSError:  # a folder without generation_config.json: the model config's defaults
+        return GenerationConfig.from_model_config(AutoConfig.from_pretrained(folder))
 
 
 @contextmanager
@@ -132,7 +169,18 @@ def quiet_progress() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # shared_model loads shared_tokens under it
+
+
+def shared_tokens(model: str | None = None) -> ModelTokens:
+    """The process-wide tokens of `model` (also those of its `shared_model`)."""
+    with _LOCK:
+        return _shared_tokens(model)
+
+
+@cache
+def _shared_tokens(model: str | None) -> ModelTokens:
+    return load_tokens(model)
 
 
 def shared_model(model: str | None = None, quantize: bool = False) -> LoadedModel:
@@ -155,8 +203,7 @@ def _quantize(network: PreTrainedModel) -> PreTrainedModel:
         )
 
 
-def _eos_ids(network: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> frozenset[int]:
-    configured = network.generation_config.eos_token_id
+def _eos_ids(configured: int | list[int] | None, tokenizer: PreTrainedTokenizerBase) -> frozenset[int]:
     ids = set(configured if isinstance(configured, list) else [configured])
     ids.add(tokenizer.eos_token_id)
     return frozenset(i for i in ids if i is not None)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import (
     BaseChatModel,
     LangSmithParams,
     LanguageModelInput,
 )
-from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
@@ -25,18 +26,32 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from agentkit.errors import ConfigError
 from agentkit.models.adapter_meta import model_fingerprint, read_meta
-from agentkit.models.adapters import AdapterHost, adapter_folder, adapters_disabled, host_for, shipped_adapters
+from agentkit.models.adapters import adapter_folder, adapters_disabled, shipped_adapters
+from agentkit.models.backends import Backend, backend_for
 from agentkit.models.completion import Completion
-from agentkit.models.config import BASE_ADAPTER, ChatModelConfig
-from agentkit.models.context import check_fits, context_window
-from agentkit.models.decoding import generate_tokens
+from agentkit.models.config import BASE_ADAPTER, ChatModelConfig, EngineKind, QuantLevel
+from agentkit.models.context import check_fits
+from agentkit.models.generation import Generation, GenerationRequest
 from agentkit.models.grammar import Grammar, grammar_engine
-from agentkit.models.loading import LoadedModel, resolve_source, shared_model
+from agentkit.models.loading import LoadedModel, ModelTokens, resolve_source, shared_model
 from agentkit.models.prompting import render_prompt
-from agentkit.models.scoring import continuation_log_likelihoods
+from agentkit.models.scoring import option_ids
 from agentkit.models.structured import structured_output
 from agentkit.models.tool_prompt import render_tool_prompt
-from agentkit.models.tools import JSON_LINES, ToolBinding
+from agentkit.models.tools import JSON_LINES, CallFormat, ToolBinding
+
+
+RunManager = CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One call, ready to generate."""
+
+    request: GenerationRequest
+    adapter: str
+    binding: ToolBinding | None
+    call_format: CallFormat
 
 
 class CallOptions(BaseModel):
@@ -47,6 +62,7 @@ class CallOptions(BaseModel):
 
     max_tokens: int = Field(ge=1)
     temperature: float = Field(ge=0.0)
+    top_p: float = Field(1.0, gt=0.0, le=1.0)
     seed: int | None = None
     tools: list[dict[str, Any]] | None = None
     tool_choice: str | dict[str, Any] | bool | None = None
@@ -60,9 +76,11 @@ class LocalChatModel(BaseChatModel):
     """A local causal LM (CPU, offline) with real streaming, stop sequences and usage.
 
     Any message sequence works: a last AI message is continued, any other last message
-    gets a new assistant turn. Instances with equal `model` and `quantize` share one
-    loaded model. Per call, `max_tokens` and `temperature` may be overridden as kwargs, and
-    `seed` makes sampling reproducible (OpenAI's `seed` parameter).
+    gets a new assistant turn. Instances of one model share one engine (`engine`: auto
+    runs a GGUF on llama.cpp, where concurrent calls share forward passes, at the GGUF
+    level `quant`; other models on transformers). Per call, `max_tokens`, `temperature`
+    and `top_p` may be overridden as kwargs, and `seed` makes sampling reproducible
+    (OpenAI's `seed` parameter).
     Tool calling (`bind_tools`) and structured output (`with_structured_output`) use
     grammar-constrained decoding, so calls and JSON always validate.
 
@@ -75,18 +93,21 @@ class LocalChatModel(BaseChatModel):
     max_tokens: int = Field(default=256, ge=1)
     temperature: float = Field(default=0.0, ge=0.0)
     quantize: bool = False
+    engine: EngineKind = "auto"
+    quant: QuantLevel | None = None
     adapters: dict[str, str] = Field(default_factory=dict)
     adapter: str | None = None
-    _peft_names: dict[str, str] = PrivateAttr(default_factory=dict)
+    _adapter_keys: dict[str, str] = PrivateAttr(default_factory=dict)
+    _backend: Backend | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _load(self) -> LocalChatModel:
-        loaded = shared_model(self.model, self.quantize)
+        backend = self.backend
         if self.adapters:
             ChatModelConfig(model=self.model, quantize=self.quantize, adapters=self.adapters)
-            host = host_for(loaded, self.model)
-            self._peft_names = {name: host.load(adapter_folder(value)) for name, value in self.adapters.items()}
-        self._peft_name(self.adapter)
+            self._adapter_keys = {name: backend.adapter_key(adapter_folder(value))
+                                  for name, value in self.adapters.items()}
+        self._adapter_key(self.adapter)
         return self
 
     @classmethod
@@ -106,12 +127,14 @@ class LocalChatModel(BaseChatModel):
             max_tokens=config.max_tokens,
             temperature=config.temperature,
             quantize=config.quantize,
+            engine=config.engine,
+            quant=config.quant,
             adapters=config.adapters,
         )
 
     def with_adapter(self, name: str | None) -> LocalChatModel:
         """This model answering with adapter `name` (None or "base": the base model)."""
-        self._peft_name(name)
+        self._adapter_key(name)
         return self.model_copy(update={"adapter": name})
 
     def with_adapter_if_fits(self, name: str) -> LocalChatModel:
@@ -125,27 +148,34 @@ class LocalChatModel(BaseChatModel):
         if read_meta(folder).base_model_sha256 != model_fingerprint(resolve_source(self.model)):
             return self
         return type(self)(model=self.model, max_tokens=self.max_tokens, temperature=self.temperature,
-                          adapters={**self.adapters, name: name}, adapter=name)
+                          engine=self.engine, quant=self.quant, adapters={**self.adapters, name: name}, adapter=name)
 
-    def _peft_name(self, name: str | None) -> str | None:
-        """The peft name of adapter `name` (None: the base); a clear error for unknown names."""
+    def _adapter_key(self, name: str | None) -> str | None:
+        """The engine's key of adapter `name` (None: the base); a clear error for unknown names."""
         if name is None or name == BASE_ADAPTER:
             return None
         if name not in self.adapters:
             known = ", ".join(self.adapters) or "none"
             raise ConfigError(f"chat model has no adapter {name!r} (adapters: {known}); declare it under the "
                               f"chat_model's `adapters:` or pick another")
-        return self._peft_names[name]
+        return self._adapter_keys[name]
 
     @property
-    def host(self) -> AdapterHost:
-        """The shared model's adapter host (loads, switches and locks adapters)."""
-        return host_for(self.loaded, self.model)
+    def backend(self) -> Backend:
+        """The engine this model generates on (shared by every instance of the model)."""
+        if self._backend is None:
+            self._backend = backend_for(self.model, self.engine, self.quant, self.quantize)
+        return self._backend
 
-    def _answering(self, options: CallOptions, run_manager: CallbackManagerForLLMRun | None) -> str:
+    @property
+    def tokens(self) -> ModelTokens:
+        """The model's tokenizer and token facts."""
+        return self.backend.tokens
+
+    def _answering(self, options: CallOptions, run_manager: RunManager | None) -> str:
         """The adapter that answers this call ("base": none), recorded on the LLM span."""
         name = options.adapter or self.adapter
-        if adapters_disabled() or self._peft_name(name) is None:
+        if adapters_disabled() or self._adapter_key(name) is None:
             name = BASE_ADAPTER
         if run_manager is not None:
             from agentkit.observability.attributes import set_run_span_attributes
@@ -155,7 +185,7 @@ class LocalChatModel(BaseChatModel):
 
     @property
     def loaded(self) -> LoadedModel:
-        """The shared model, tokenizer and special token ids."""
+        """The model loaded in transformers (for looking inside it; generation runs on `backend`)."""
         return shared_model(self.model, self.quantize)
 
     @property
@@ -165,27 +195,30 @@ class LocalChatModel(BaseChatModel):
     @property
     def _identifying_params(self) -> dict[str, Any]:
         return {
-            "model_name": self.loaded.name,
+            "model_name": self.tokens.name,
             "max_tokens": self.max_tokens,
             "temperature": self.temperature,
             "quantize": self.quantize,
+            "engine": self.backend.kind,
+            "quant": self.quant,
             "adapter": self.adapter or BASE_ADAPTER,
         }
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = super()._get_ls_params(stop=stop, **kwargs)
         params["ls_provider"] = "local"
-        params["ls_model_name"] = self.loaded.name
+        params["ls_model_name"] = self.tokens.name
         return params
 
     def prompt_ids(self, messages: Sequence[BaseMessage]) -> list[int]:
         """Token ids of the chat-template prompt for `messages` (the input tokens)."""
-        return self._tokenize(render_prompt(self.loaded.tokenizer, messages))
+        return self._tokenize(render_prompt(self.tokens.tokenizer, messages))
 
     @property
     def context_window(self) -> int | None:
-        """The model's context length in tokens (from its config)."""
-        return context_window(self.loaded.model.config)
+        """The context length a call may fill, in tokens (the model's, or its engine's smaller one)."""
+        engine = getattr(self.backend, "engine", None)
+        return self.tokens.context_window if engine is None else engine.context
 
     def get_num_tokens(self, text: str) -> int:
         """Tokens of `text` in the model's own tokenizer."""
@@ -199,7 +232,7 @@ class LocalChatModel(BaseChatModel):
 
     def _fit(self, prompt: list[int], max_tokens: int) -> list[int]:
         """`prompt`, after checking that it and `max_tokens` fit the context window."""
-        check_fits(self.loaded.name, len(prompt), max_tokens, self.context_window)
+        check_fits(self.tokens.name, len(prompt), max_tokens, self.context_window)
         return prompt
 
     def bind_tools(
@@ -220,7 +253,7 @@ class LocalChatModel(BaseChatModel):
         """
         binding = ToolBinding.create(tools, tool_choice, parallel_tool_calls, strict)
         if strict:  # a schema the grammar engine cannot compile fails here, not mid-run
-            binding.grammar(grammar_engine(self.loaded), JSON_LINES)
+            binding.grammar(grammar_engine(self.tokens), JSON_LINES)
         return self.bind(**binding.model_dump(), **kwargs)
 
     def with_structured_output(
@@ -244,11 +277,28 @@ class LocalChatModel(BaseChatModel):
             )
         return structured_output(
             self,
-            grammar_engine(self.loaded),
+            grammar_engine(self.tokens),
             schema,
             include_raw=include_raw,
             max_retries=max_retries,
         )
+
+    def _plan(self, messages: list[BaseMessage], stop: list[str] | None, options: CallOptions,
+              run_manager: RunManager | None) -> _Plan:
+        """What one call generates: its prompt, grammar and adapter (a tool call's binding)."""
+        adapter = self._answering(options, run_manager)
+        binding, call_format = None, JSON_LINES
+        if options.tools is not None:
+            binding = ToolBinding.create(options.tools, options.tool_choice, options.parallel_tool_calls,
+                                         options.strict)
+            text, call_format = render_tool_prompt(self.tokens.tokenizer, messages, binding)
+            prompt = self._fit(self._tokenize(text), options.max_tokens)
+            grammar = binding.grammar(grammar_engine(self.tokens), call_format) if binding.strict else None
+        else:
+            prompt = self._fit(self.prompt_ids(messages), options.max_tokens)
+            grammar = self._response_grammar(options)
+        request = self._request(prompt, self._completion(stop, options), options, grammar, adapter)
+        return _Plan(request, adapter, binding, call_format)
 
     def _stream(
         self,
@@ -257,24 +307,34 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        options = self._options(**kwargs)
-        if options.tools is not None:  # a tool reply is parsed whole: one chunk
-            reply = self._tool_reply(messages, stop, options, run_manager)
-            yield ChatGenerationChunk(message=AIMessageChunk(**_chunk_fields(reply)))
+        plan = self._plan(messages, stop, self._options(**kwargs), run_manager)
+        generation = self.backend.start(plan.request)
+        if plan.binding is not None:  # a tool reply is parsed whole: one chunk
+            for _ in generation.texts():
+                pass
+            yield ChatGenerationChunk(message=AIMessageChunk(**_chunk_fields(self._reply(plan, generation))))
             return
-        adapter = self._answering(options, run_manager)
-        prompt = self._fit(self.prompt_ids(messages), options.max_tokens)
-        completion = self._completion(stop, options)
-        for text in self._decode(prompt, completion, options, self._response_grammar(options), adapter):
+        for text in generation.texts():
             yield ChatGenerationChunk(message=AIMessageChunk(content=text))
-        yield ChatGenerationChunk(
-            message=AIMessageChunk(
-                content="",
-                chunk_position="last",
-                usage_metadata=_usage(len(prompt), completion),
-                response_metadata=self._response_metadata(completion, adapter),
-            )
-        )
+        yield self._last_chunk(plan, generation)
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        plan = self._plan(messages, stop, self._options(**kwargs), run_manager)
+        generation = self.backend.start(plan.request, asyncio.get_running_loop())
+        if plan.binding is not None:
+            async for _ in generation.async_texts():
+                pass
+            yield ChatGenerationChunk(message=AIMessageChunk(**_chunk_fields(self._reply(plan, generation))))
+            return
+        async for text in generation.async_texts():
+            yield ChatGenerationChunk(message=AIMessageChunk(content=text))
+        yield self._last_chunk(plan, generation)
 
     def _generate(
         self,
@@ -283,81 +343,55 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        options = self._options(**kwargs)
-        if options.tools is not None:  # direct, so invalid calls stay exactly as parsed
-            reply = self._tool_reply(messages, stop, options, run_manager)
-            return ChatResult(generations=[ChatGeneration(message=reply)])
-        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+        plan = self._plan(messages, stop, self._options(**kwargs), run_manager)
+        generation = self.backend.start(plan.request)
+        for _ in generation.texts():
+            pass
+        return ChatResult(generations=[ChatGeneration(message=self._reply(plan, generation))])
 
-    def _tool_reply(
+    async def _agenerate(
         self,
         messages: list[BaseMessage],
-        stop: list[str] | None,
-        options: CallOptions,
-        run_manager: CallbackManagerForLLMRun | None,
-    ) -> AIMessage:
-        adapter = self._answering(options, run_manager)
-        binding = ToolBinding.create(
-            options.tools or [], options.tool_choice, options.parallel_tool_calls, options.strict
-        )
-        text, call_format = render_tool_prompt(self.loaded.tokenizer, messages, binding)
-        prompt = self._fit(self._tokenize(text), options.max_tokens)
-        grammar = (
-            binding.grammar(grammar_engine(self.loaded), call_format) if binding.strict else None
-        )
-        completion = self._completion(stop, options)
-        for _ in self._decode(prompt, completion, options, grammar, adapter):
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        plan = self._plan(messages, stop, self._options(**kwargs), run_manager)
+        generation = self.backend.start(plan.request, asyncio.get_running_loop())
+        async for _ in generation.async_texts():
             pass
-        return AIMessage(
-            **binding.parse(completion.text, call_format).model_dump(),
-            usage_metadata=_usage(len(prompt), completion),
-            response_metadata=self._response_metadata(completion, adapter),
-        )
+        return ChatResult(generations=[ChatGeneration(message=self._reply(plan, generation))])
+
+    def _reply(self, plan: _Plan, generation: Generation) -> AIMessage:
+        """The finished generation as a message (text, or the parsed tool calls as generated)."""
+        completion = plan.request.completion
+        fields = {"content": completion.text} if plan.binding is None else \
+            plan.binding.parse(completion.text, plan.call_format).model_dump()
+        return AIMessage(**fields, usage_metadata=_usage(len(plan.request.prompt), completion),
+                         response_metadata=self._response_metadata(generation, plan.adapter))
+
+    def _last_chunk(self, plan: _Plan, generation: Generation) -> ChatGenerationChunk:
+        return ChatGenerationChunk(message=AIMessageChunk(
+            content="", chunk_position="last",
+            usage_metadata=_usage(len(plan.request.prompt), plan.request.completion),
+            response_metadata=self._response_metadata(generation, plan.adapter)))
 
     def _response_grammar(self, options: CallOptions) -> Grammar | None:
         if options.response_format is None:
             return None
-        return grammar_engine(self.loaded).json_schema(options.response_format, "response_format")
+        return grammar_engine(self.tokens).json_schema(options.response_format, "response_format")
 
     def _completion(self, stop: list[str] | None, options: CallOptions) -> Completion:
-        loaded = self.loaded
-        return Completion(loaded.tokenizer, loaded.eos_ids, stop or [], options.max_tokens)
+        tokens = self.tokens
+        return Completion(tokens.tokenizer, tokens.eos_ids, stop or [], options.max_tokens)
 
-    def _decode(
-        self,
-        prompt: list[int],
-        completion: Completion,
-        options: CallOptions,
-        grammar: Grammar | None,
-        adapter: str,
-    ) -> Iterator[str]:
-        """Generate into `completion` with `adapter` answering, yielding the text that
-        became final."""
-        loaded = self.loaded
-        constraint = None if grammar is None else grammar_engine(loaded).mask([grammar])
-        steps = generate_tokens(
-            loaded, [prompt], options.max_tokens, options.temperature, constraint, options.seed
-        )
-        for (token,) in self._steps(steps, adapter):
-            text = completion.add(token)
-            if text:
-                yield text
-            if completion.finished:
-                break
-
-    def _steps(self, steps: Iterator[list[int]], adapter: str) -> Iterator[list[int]]:
-        """`steps`, each forward pass run with `adapter` active under the host's lock (the
-        lock is not held between steps, so interleaved calls stay correct)."""
-        host, peft_name = self.host, self._peft_name(adapter)
-        while True:
-            with host.use(peft_name):
-                tokens = next(steps, None)
-            if tokens is None:
-                return
-            yield tokens
+    def _request(self, prompt: list[int], completion: Completion, options: CallOptions, grammar: Grammar | None,
+                 adapter: str) -> GenerationRequest:
+        return GenerationRequest(prompt, completion, options.temperature, options.top_p, options.seed, grammar,
+                                 self._adapter_key(adapter))
 
     def _tokenize(self, text: str) -> list[int]:
-        return self.loaded.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return self.tokens.tokenizer(text, add_special_tokens=False)["input_ids"]
 
     def generate_batch(
         self,
@@ -370,49 +404,37 @@ class LocalChatModel(BaseChatModel):
         response_format: dict[str, Any] | None = None,
         adapter: str | None = None,
     ) -> list[AIMessage]:
-        """Generate for many prompts at once (one left-padded batch), one reply each;
+        """Generate for many prompts at once (sharing forward passes), one reply each;
         with `response_format` (a JSON Schema) every reply is JSON matching it."""
         options = self._options(
             max_tokens=max_tokens, temperature=temperature, seed=seed, response_format=response_format,
             adapter=adapter,
         )
         answering = self._answering(options, None)
-        loaded = self.loaded
         prompts = [
             self._fit(self.prompt_ids(self._convert_input(i).to_messages()), options.max_tokens)
             for i in inputs
         ]
-        completions = [self._completion(stop, options) for _ in prompts]
         grammar = self._response_grammar(options)
-        constraint = None
-        if grammar is not None:
-            constraint = grammar_engine(loaded).mask([grammar] * len(prompts))
-        steps = generate_tokens(
-            loaded, prompts, options.max_tokens, options.temperature, constraint, options.seed
-        )
-        for tokens in self._steps(steps, answering):
-            for completion, token in zip(completions, tokens, strict=True):
-                if not completion.finished:
-                    completion.add(token)
-            if all(c.finished for c in completions):
-                break
+        requests = [self._request(p, self._completion(stop, options), options, grammar, answering) for p in prompts]
         return [
             AIMessage(
-                content=c.text,
-                usage_metadata=_usage(len(p), c),
-                response_metadata=self._response_metadata(c, answering),
+                content=g.request.completion.text,
+                usage_metadata=_usage(len(g.request.prompt), g.request.completion),
+                response_metadata=self._response_metadata(g, answering),
             )
-            for p, c in zip(prompts, completions, strict=True)
+            for g in self.backend.run_all(requests)
         ]
 
     def score_options(self, messages: LanguageModelInput, options: Sequence[str]) -> list[float]:
         """Log-likelihood of each option as the assistant's (whole) next reply."""
+        if not options:
+            raise ValueError("need at least one option to score")
         prompt = self.prompt_ids(self._convert_input(messages).to_messages())
-        longest = max((self.get_num_tokens(option) for option in options), default=0)
-        self._fit(prompt, longest + 1)
+        continuations = option_ids(self.tokens, options)
+        self._fit(prompt, max(map(len, continuations)))
         answering = self._answering(CallOptions(max_tokens=1, temperature=0.0), None)
-        with self.host.use(self._peft_name(answering)):
-            return continuation_log_likelihoods(self.loaded, prompt, options)
+        return self.backend.score(prompt, continuations, self._adapter_key(answering))
 
     def choose(self, messages: LanguageModelInput, options: Sequence[str]) -> str:
         """The option the model finds most likely as the assistant's reply."""
@@ -434,8 +456,11 @@ class LocalChatModel(BaseChatModel):
         except ValidationError as exc:
             raise ValueError(f"LocalChatModel call options: {exc}") from exc
 
-    def _response_metadata(self, completion: Completion, adapter: str) -> dict[str, Any]:
-        return {"model_name": self.loaded.name, "adapter": adapter, "finish_reason": completion.finish_reason}
+    def _response_metadata(self, generation: Generation, adapter: str) -> dict[str, Any]:
+        stats = generation.stats
+        return {"model_name": self.tokens.name, "adapter": adapter, "engine": self.backend.kind,
+                "finish_reason": generation.request.completion.finish_reason,
+                **(stats.metadata() if stats is not None else {})}
 
 
 def _usage(prompt_tokens: int, completion: Completion) -> UsageMetadata:

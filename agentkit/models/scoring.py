@@ -13,22 +13,19 @@ from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.runnables import RunnableConfig, ensure_config
 
 if TYPE_CHECKING:
-    from agentkit.models.loading import LoadedModel
+    from agentkit.models.loading import LoadedModel, ModelTokens
 
 
 def continuation_log_likelihoods(
-    loaded: LoadedModel, prompt_ids: Sequence[int], options: Sequence[str]
+    loaded: LoadedModel, prompt_ids: Sequence[int], continuations: Sequence[Sequence[int]]
 ) -> list[float]:
-    """Sum of token log-probabilities of each option (then end of turn) after the prompt.
+    """Sum of token log-probabilities of each continuation (token ids) after the prompt.
 
-    One batched forward pass over prompt+option rows (right padded); only the logits of
-    the option positions are computed.
+    One batched forward pass over prompt+continuation rows (right padded); only the logits
+    of the continuation positions are computed.
     """
-    if not options:
-        raise ValueError("need at least one option to score")
     import torch  # here: importing this module (to trace a scoring call) does not load torch
 
-    continuations = option_ids(loaded, options)
     with torch.inference_mode():
         longest = max(len(c) for c in continuations)
         prompt = list(prompt_ids)
@@ -47,10 +44,10 @@ def continuation_log_likelihoods(
         return scores
 
 
-def option_ids(loaded: LoadedModel, options: Sequence[str]) -> list[list[int]]:
+def option_ids(tokens: ModelTokens, options: Sequence[str]) -> list[list[int]]:
     """The token ids each option is scored as: its tokens, then end of turn."""
-    tail = [] if loaded.end_of_turn_id is None else [loaded.end_of_turn_id]
-    return [loaded.tokenizer(option, add_special_tokens=False)["input_ids"] + tail for option in options]
+    tail = [] if tokens.end_of_turn_id is None else [tokens.end_of_turn_id]
+    return [tokens.tokenizer(option, add_special_tokens=False)["input_ids"] + tail for option in options]
 
 
 def traced_option_scores(
@@ -81,13 +78,13 @@ def traced_option_scores(
         raise
     best = options[max(range(len(options)), key=scores.__getitem__)]
     extra: dict[str, Any] = {}
-    if hasattr(model, "prompt_ids") and hasattr(model, "loaded"):  # a LocalChatModel
-        loaded = model.loaded
+    if hasattr(model, "prompt_ids") and hasattr(model, "tokens"):  # a LocalChatModel
+        tokens = model.tokens
         prompt = len(model.prompt_ids(chat))
-        scored = sum(map(len, option_ids(loaded, options)))
+        scored = sum(map(len, option_ids(tokens, options)))
         extra["usage_metadata"] = UsageMetadata(input_tokens=prompt, output_tokens=scored,
                                                 total_tokens=prompt + scored)
-        extra["response_metadata"] = {"model_name": loaded.name}
+        extra["response_metadata"] = {"model_name": tokens.name}
     reply = AIMessage(content=best, **extra)
     reply.response_metadata["log_likelihoods"] = dict(zip(options, scores))
     run.on_llm_end(LLMResult(generations=[[ChatGeneration(message=reply)]]))

@@ -3,24 +3,33 @@
 Tool errors, unknown tools, calls that did not parse, invalid arguments and timeouts go back to the model as
 ToolMessages with status "error"; they never end the run. Every model and tool call is
 a LangChain run, so each one is a span in the trace. With an `answer` template, a single
-successful tool call ends the run: the answer is the template over its arguments and result."""
+successful tool call ends the run: the answer is the template over its arguments and result.
+
+With `approve`, the graph pauses (LangGraph's `interrupt()`) before each round of tool calls,
+showing the pending calls; it continues when resumed with a `ToolDecision` (approve, edit
+the arguments, or reject). Model and tool calls then run as LangGraph tasks, so their
+results are checkpointed and a resume, even in another process, does not call them again."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from string import Formatter
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, InvalidToolCall, ToolCall, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
-from pydantic import BaseModel, ConfigDict, Field
+from langgraph.config import get_config
+from langgraph.func import task
+from langgraph.types import interrupt
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from agentkit.engine.context import CheckContext, NodeContext
 from agentkit.engine.refs import Channel, Resource, ToolName
 from agentkit.engine.registry import NodeFunction, node_kind
 from agentkit.engine.state import channels_of
+from agentkit.errors import RunError
 from agentkit.nodes.common import template_problems
 from agentkit.nodes.models import adapter_problems, with_adapter
 from agentkit.prompts import Prompt
@@ -54,6 +63,54 @@ class ToolAgentParams(BaseModel):
     tool_timeout: float = Field(20.0, gt=0, description="seconds a tool call may take")
     answer: str | None = Field(None, description="answer template over a single successful tool call's "
                                "arguments and {result}, used instead of one more model call")
+    approve: bool = Field(False, description="pause before running tool calls until a person approves, edits or "
+                          "rejects them (needs a checkpointer: agentkit run and serve have one)")
+
+
+class EditedCall(BaseModel):
+    """New arguments for one pending call (by position, or by name when several differ)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    args: dict[str, Any]
+
+
+class ToolDecision(BaseModel):
+    """How a person answers pending tool calls: run them, run them with other arguments
+    (`args` for a single call, `calls` for several), or do not run them (`reason` goes to
+    the model)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["approve", "edit", "reject"]
+    args: dict[str, Any] | None = None
+    calls: list[EditedCall] | None = None
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _edit_says_how(self) -> ToolDecision:
+        if self.action == "edit" and (self.args is None) == (self.calls is None):
+            raise ValueError("an edit gives either `args` (the one pending call's new arguments) or `calls` "
+                             "([{name, args}] per pending call)")
+        if self.action != "edit" and (self.args is not None or self.calls is not None):
+            raise ValueError(f"`args` and `calls` go with action edit, not {self.action}")
+        return self
+
+    def apply(self, calls: list[ToolCall]) -> tuple[list[ToolCall], list[ToolMessage]]:
+        """The calls to run, and the results of calls that are not run (rejected)."""
+        if self.action == "reject":
+            why = f": {self.reason}" if self.reason else ""
+            return [], [_error(call, f"the user rejected this call{why}; do not call it again, answer without it")
+                        for call in calls]
+        if self.action == "approve":
+            return calls, []
+        edits = [EditedCall(args=self.args or {})] if self.args is not None else list(self.calls or [])
+        if len(edits) != len(calls):
+            raise RunError(f"the edit gives {len(edits)} call(s), but {len(calls)} are pending; give one "
+                           f"{{name, args}} per pending call")
+        return [ToolCall(name=edit.name or call["name"], args=edit.args, id=call["id"], type="tool_call")
+                for edit, call in zip(edits, calls, strict=True)], []
 
 
 def _check(params: ToolAgentParams, ctx: CheckContext) -> Any:
@@ -90,6 +147,14 @@ def tool_agent_node(params: ToolAgentParams, ctx: NodeContext) -> NodeFunction:
     system = Prompt(name=ctx.node, system=params.system)
     variables = [*system.variables(), *template_fields(params.template or "")]
 
+    def ask_model(step: int, messages: list[BaseMessage]) -> AIMessage:
+        return (first if step == 0 else later).invoke(messages, get_config())
+
+    def run_tools(calls: list[ToolCall]) -> list[ToolMessage]:
+        return _call_tools(calls, tools, params.tool_timeout, get_config())
+
+    durable_model, durable_tools = task(ask_model, name="model"), task(run_tools, name="tools")
+
     def run(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         values = {name: text_of(state.get(name)) for name in variables}
         history: list[BaseMessage] = list(state.get(params.messages) or [])
@@ -97,18 +162,24 @@ def tool_agent_node(params: ToolAgentParams, ctx: NodeContext) -> NodeFunction:
         if params.template is not None:
             added.append(HumanMessage(params.template.format_map(values)))
         for step in range(params.max_steps):
-            reply = (first if step == 0 else later).invoke(system.to_messages(values, history + added), config)
+            messages = system.to_messages(values, history + added)
+            reply = durable_model(step, messages).result() if params.approve else \
+                (first if step == 0 else later).invoke(messages, config)
             added.append(reply)
             if not reply.tool_calls:
                 if not reply.invalid_tool_calls:
                     break
                 added += [_unparsed(call) for call in reply.invalid_tool_calls]
                 continue
-            results = _call_tools(reply.tool_calls, tools, params.tool_timeout, config)
+            calls, results = reply.tool_calls, []
+            if params.approve:
+                calls, results = _decision(interrupt(_pending(ctx.node, calls))).apply(calls)
+            if calls:
+                results += durable_tools(calls).result() if params.approve else \
+                    _call_tools(calls, tools, params.tool_timeout, config)
             added += results
-            if params.answer is not None and len(results) == 1 and results[0].status != "error":
-                added.append(AIMessage(params.answer.format_map(
-                    _Filled(reply.tool_calls[0]["args"], result=results[0].text))))
+            if params.answer is not None and len(calls) == len(results) == 1 and results[0].status != "error":
+                added.append(AIMessage(params.answer.format_map(_Filled(calls[0]["args"], result=results[0].text))))
                 break
         else:
             added.append(AIMessage(f"I stopped after {params.max_steps} model calls without a final answer."))
@@ -118,6 +189,24 @@ def tool_agent_node(params: ToolAgentParams, ctx: NodeContext) -> NodeFunction:
         return update
 
     return run
+
+
+def _pending(node: str, calls: list[ToolCall]) -> dict[str, Any]:
+    """What an approval interrupt shows: the node and its pending calls."""
+    return {"node": node, "tool_calls": [{"name": c["name"], "args": c["args"], "id": c["id"]} for c in calls],
+            "resume": "approve, edit ({args} or {calls: [{name, args}]}) or reject ({reason})"}
+
+
+def _decision(value: Any) -> ToolDecision:
+    """The resume value as a decision (a bare "approve"/"reject" string is accepted too)."""
+    if isinstance(value, str):
+        value = {"action": value}
+    try:
+        return ToolDecision.model_validate(value)
+    except ValidationError as exc:
+        raise RunError(f"the resume value {value!r} is not a tool decision: {exc.errors()[0]['msg']}; resume with "
+                       f'{{"action": "approve"}}, {{"action": "edit", "args": {{...}}}} or '
+                       f'{{"action": "reject", "reason": "..."}}') from None
 
 
 def _tool_model(model: Any, adapter: str | None) -> Any:

@@ -16,6 +16,7 @@ from agentkit.models.context import HistoryPolicy, token_counter, trim_history
 from agentkit.nodes.common import template_problems
 from agentkit.nodes.models import adapter_problems, with_adapter
 from agentkit.prompts import Prompt, PromptStore
+from agentkit.telemetry.records import PROMPT_KEY, PROMPT_VERSION_KEY
 from agentkit.text import text_of
 
 
@@ -87,9 +88,10 @@ def llm_node(params: LLMParams, ctx: NodeContext) -> NodeFunction:
         history = list(state.get(params.messages) or []) if params.messages else []
         if params.history is not None:
             history = trim_history(history, params.history, count)
+        metadata = {**(config.get("metadata") or {}), PROMPT_KEY: prompt.name, PROMPT_VERSION_KEY: prompt.version}
         with span_attributes(prompt_version=prompt.ref, prompt_template=prompt.template or "",
                              prompt_variables=values):
-            reply = model.invoke(prompt.to_messages(values, history), config)
+            reply = model.invoke(prompt.to_messages(values, history), {**config, "metadata": metadata})
         if prompt.output_schema is not None:
             return {params.output: reply}
         return {params.output: [reply] if as_message else reply.text}

@@ -28,6 +28,6 @@ def mean_nll(texts: Sequence[str], model: str | None = None) -> np.ndarray:
     for start in range(0, len(texts), BATCH):
         chunk = [t.strip() or " " for t in texts[start:start + BATCH]]
         sums = chat.score_options(request, chunk)
-        lengths = [len(ids) for ids in option_ids(chat.loaded, chunk)]
+        lengths = [len(ids) for ids in option_ids(chat.tokens, chunk)]
         values += [-s / n for s, n in zip(sums, lengths, strict=True)]
     return np.asarray(values)

@@ -13,6 +13,7 @@ import pytest
 from harness import assert_clear_failure, run_cli, tree_digest
 
 from agentkit import run_graph
+from agentkit.telemetry.store import TELEMETRY_FILE, read_records
 
 REPO = Path(__file__).resolve().parents[2]
 ECHO_TOOL = '''
@@ -114,11 +115,15 @@ def test_damaged_checkpoint_database_is_reported_and_kept(echo_graph: Path, work
     damage, what = CHECKPOINT_CASES[case]
     database = workspace / ".agentkit" / "checkpoints.sqlite"
     _thread_then(damage)(echo_graph, database)
+    telemetry = workspace / ".agentkit" / TELEMETRY_FILE  # the failed run is recorded there: it grows
     before = tree_digest(workspace)
     outcome = run_cli("run", str(echo_graph), "--no-trace", "-i", "again", "--thread", "ana")
     assert_clear_failure(outcome, 1, f"checkpoint database {database} {what}", f"mv {database} {database}.broken",
                          "the threads in the old one are lost unless you restore it from a backup")
-    assert tree_digest(workspace) == before  # never deleted, truncated or re-created
+    after = tree_digest(workspace)
+    assert after.pop(str(telemetry.relative_to(workspace))) != before.pop(str(telemetry.relative_to(workspace)))
+    assert after == before  # never deleted, truncated or re-created
+    assert read_records(telemetry)[-1].status == "error"
 
 
 def test_a_database_moved_aside_starts_afresh(echo_graph: Path, workspace: Path) -> None:

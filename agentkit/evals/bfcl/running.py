@@ -93,8 +93,12 @@ def judge(item: BfclItem, tools: ToolSet, reply: AIMessage, latency_s: float) ->
 
 def model_label(model: BaseChatModel) -> str:
     """A readable model name for reports."""
-    name = model._identifying_params.get("model_name") or getattr(model, "model_name", None)
-    return str(name or type(model).__name__)
+    params = model._identifying_params
+    name = str(params.get("model_name") or getattr(model, "model_name", None) or type(model).__name__)
+    how = [str(params[key]) for key in ("engine", "quant") if params.get(key)]
+    if params.get("adapter") not in (None, "base"):
+        how.append(f"+{params['adapter']}")
+    return f"{name} ({' '.join(how)})" if how else name
 
 
 def _message(message: Message) -> BaseMessage:

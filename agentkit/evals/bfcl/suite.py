@@ -12,7 +12,7 @@ from agentkit.evals.bfcl.records import BfclItem
 from agentkit.evals.bfcl.results import BfclRun, CategoryScore, ItemResult, score
 from agentkit.evals.kinds import EvalKind, Progress
 from agentkit.evals.results import EvalResult, ItemRecord
-from agentkit.models.config import ChatModelConfig
+from agentkit.models.config import ChatModelConfig, EngineKind, QuantLevel
 
 METRICS = ("accuracy", "valid_rate", "mean_latency_s")
 
@@ -26,6 +26,9 @@ class BfclSettings(BaseModel):
     limit: int | None = Field(default=None, ge=1, description="at most N items per category")
     constrain: bool = Field(default=True, description="grammar-constrained tool calls")
     model: str | None = Field(default=None, description="chat model (default: bundled SmolLM2)")
+    engine: EngineKind = Field(default="auto", description="local engine: auto, llama_cpp or transformers")
+    quant: QuantLevel | None = Field(default=None, description="GGUF level on llama.cpp (default: the file's)")
+    adapter: str | None = Field(default=None, description="LoRA adapter answering: a shipped name or a folder")
     max_tokens: int = Field(default=ChatModelConfig().max_tokens, ge=1)
 
 
@@ -37,7 +40,11 @@ def run(settings: BaseModel, data: Path, progress: Progress) -> EvalResult:
     from agentkit.models.factory import get_chat_model  # loads torch
 
     started = time.perf_counter()
-    llm = get_chat_model(ChatModelConfig(model=settings.model, max_tokens=settings.max_tokens))
+    adapters = {} if settings.adapter is None else {"answering": settings.adapter}
+    llm = get_chat_model(ChatModelConfig(model=settings.model, max_tokens=settings.max_tokens, engine=settings.engine,
+                                         quant=settings.quant, adapters=adapters))
+    if adapters:
+        llm = llm.with_adapter("answering")
     loaded = time.perf_counter()
     mode = "constrained" if settings.constrain else "unconstrained"
     results: list[ItemResult] = []

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from agentkit.evals.html import _figure, _svg, write_html
+from agentkit import plots
+from agentkit.evals.html import write_html
 from agentkit.evals.multihop.metrics import support_recall
 from agentkit.evals.results import EvalResult, ItemRecord
 
@@ -45,7 +46,7 @@ def recall_at_ks(result: EvalResult, mode: str) -> list[float]:
 
 def recall_curve_svg(result: EvalResult) -> str:
     """Inline SVG: support recall against k, one line per mode."""
-    figure = _figure(figsize=(7.0, 3.6))
+    figure = plots.figure(figsize=(7.0, 3.6))
     ax = figure.subplots()
     ks = list(range(1, MAX_K + 1))
     for mode in result.groups():
@@ -56,7 +57,7 @@ def recall_curve_svg(result: EvalResult) -> str:
     ax.set_ylim(0, 1.05)
     ax.grid(alpha=0.3)
     ax.legend()
-    return _svg(figure)
+    return plots.svg(figure)
 
 
 def ranks_table(result: EvalResult) -> str:
