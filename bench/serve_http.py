@@ -9,7 +9,7 @@
 
 Clients are the official `openai` client (one thread each), greedy, `max_tokens` 64.
 
-Run: .venv/bin/python bench/serve_http.py [--threads N] [--llama-server PATH]   (~5 min)"""
+Run: .venv/bin/python bench/serve_http.py [--threads N] [--quant q4_0] [--llama-server PATH]   (~5 min)"""
 
 from __future__ import annotations
 
@@ -74,11 +74,11 @@ def load(client: openai.OpenAI, model: str, clients: int, rounds: int) -> dict[s
             "latency_p50": statistics.median(r[1] for r in results)}
 
 
-def overhead(url: str, model: str, repeats: int) -> tuple[float, float]:
+def overhead(url: str, model: str, repeats: int, quant: str | None) -> tuple[float, float]:
     """Median latency of the same completion in process and over HTTP (non-streamed)."""
     from agentkit.models import LocalChatModel
 
-    chat = LocalChatModel(max_tokens=NEW_TOKENS)
+    chat = LocalChatModel(max_tokens=NEW_TOKENS, quant=quant)
     client = openai.OpenAI(base_url=f"{url}/v1", api_key="x")
     chat.invoke(PROMPTS[0])
     local, served = [], []
@@ -117,6 +117,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default: agentkit's choice)")
     parser.add_argument("--rounds", type=int, default=2, help="prompts each client streams")
+    parser.add_argument("--quant", help="GGUF level the server runs (agentkit serve --quant; default: the shipped file)")
     parser.add_argument("--llama-server", help="a llama-server binary to compare with (optional)")
     args = parser.parse_args()
     if args.threads:
@@ -126,14 +127,15 @@ def main() -> None:
     threads = args.threads or llama_threads()
     console = Console()
     workspace = Path(tempfile.mkdtemp(prefix="agentkit-bench-"))
-    server = launch(workspace, "--no-trace", "--parallel", "8", "--no-log-calls", log=workspace / "serve.log")
+    level = ["--quant", args.quant] if args.quant else []
+    server = launch(workspace, "--no-trace", "--parallel", "8", "--no-log-calls", *level, log=workspace / "serve.log")
     rows = []
     try:
         client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="x", max_retries=0)
         one = load(client, "smollm2-135m", 1, args.rounds * 2)
         eight = load(client, "smollm2-135m", 8, args.rounds)
         rows.append(("agentkit serve", one, eight))
-        local, served = overhead(server.url, "smollm2-135m", 5)
+        local, served = overhead(server.url, "smollm2-135m", 5, args.quant)
     finally:
         server.stop()
     if args.llama_server:
@@ -146,7 +148,8 @@ def main() -> None:
             process.terminate()
             process.wait(30)
     table = Table("server", "1 client tok/s", "8 clients tok/s", "8 / 1", "TTFT p50 (1)", "TTFT p50 (8)",
-                  title=f"streaming completions, {NEW_TOKENS} tokens, {threads} llama.cpp thread(s)")
+                  title=f"streaming completions, {NEW_TOKENS} tokens, {threads} llama.cpp thread(s), "
+                        f"{args.quant or 'q4_1 (shipped)'}, load {os.getloadavg()[0]:.1f}")
     for name, alone, together in rows:
         table.add_row(name, f"{alone['tokens_per_s']:.1f}", f"{together['tokens_per_s']:.1f}",
                       f"{together['tokens_per_s'] / alone['tokens_per_s']:.2f}x (target >= 2.5x)",

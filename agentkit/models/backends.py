@@ -15,11 +15,10 @@ from typing import Literal, Protocol
 
 from agentkit.errors import ConfigError
 from agentkit.models.adapters import check_adapter
+from agentkit.models.config import EngineKind
 from agentkit.models.generation import Generation, GenerationRequest
 from agentkit.models.grammar import grammar_engine
 from agentkit.models.loading import ModelSource, ModelTokens, resolve_source, shared_model, shared_tokens
-
-from agentkit.models.config import EngineKind
 PARALLEL_ENV = "AGENTKIT_PARALLEL"
 LLAMA_THREADS_ENV = "AGENTKIT_LLAMA_THREADS"
 
@@ -65,13 +64,17 @@ def choose_engine(source: ModelSource, engine: EngineKind, quantize: bool) -> Li
 class _EngineSettings:
     lock = threading.Lock()
     overrides: dict[str, int] = {}
+    quant: str | None = None
 
 
-def configure_local_engine(**settings: int) -> None:
-    """Settings of the llama.cpp engines made from now on (`agentkit serve --parallel`...);
-    see `agentkit.models.llama.engine.EngineSettings`."""
+def configure_local_engine(quant: str | None = None, **settings: int) -> None:
+    """Settings of the llama.cpp engines made from now on (`agentkit serve --parallel`...;
+    see `agentkit.models.llama.engine.EngineSettings`), and `quant`: the GGUF level of local
+    models that name none (`agentkit serve --quant`, so graphs and the API share one engine)."""
     with _EngineSettings.lock:
         _EngineSettings.overrides.update(settings)
+        if quant is not None:
+            _EngineSettings.quant = quant
 
 
 def engine_settings():  # -> EngineSettings (imported lazily: it loads numpy and llama.cpp's types)
@@ -181,6 +184,8 @@ _LOCK = threading.Lock()
 def backend_for(model: str | None, engine: EngineKind, quant: str | None, quantize: bool) -> Backend:
     """The process-wide backend of a local model (made on first use)."""
     kind = choose_engine(resolve_source(model), engine, quantize)
+    if kind == "llama_cpp" and quant is None:
+        quant = _EngineSettings.quant
     if kind == "transformers" and quant is not None:
         raise ConfigError(f"`quant: {quant}` picks a GGUF level for the llama.cpp engine; this model runs on "
                           f"transformers (use `quantize: true` for its int8, or a .gguf model)")

@@ -63,9 +63,9 @@ def create_app(config: ServeConfig, lifecycle: Lifecycle | None = None, on_ready
 def load(state: ServerState) -> None:
     """Load the models (engine settings first) and the graphs; trace into Phoenix if asked."""
     config = state.config
-    configure_local_engine(parallel=config.parallel, max_queue=config.max_queue,
+    configure_local_engine(quant=config.quant, parallel=config.parallel, max_queue=config.max_queue,
                            **({"threads": config.threads} if config.threads else {}))
-    state.models = ServedModels.load(quant=config.quant)
+    state.models = ServedModels.load()
     state.graphs = ServedGraphs(config.graph_dir, config.workspace)
     engine = getattr(state.models.chat.backend, "engine", None)
     if engine is not None:

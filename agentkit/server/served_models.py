@@ -11,7 +11,7 @@ from langchain_core.embeddings import Embeddings
 
 from agentkit.models.adapter_meta import model_fingerprint, read_meta
 from agentkit.models.adapters import shipped_adapters
-from agentkit.models.config import EmbeddingsConfig, QuantLevel
+from agentkit.models.config import EmbeddingsConfig
 from agentkit.models.embeddings import DEFAULT_EMBEDDER_ID
 from agentkit.models.factory import get_embeddings
 from agentkit.models.local_chat import LocalChatModel
@@ -31,12 +31,12 @@ class ServedModels:
     adapters: dict[str, str] = field(default_factory=dict)  # model id -> adapter name
 
     @classmethod
-    def load(cls, model: str | None = None, quant: QuantLevel | None = None) -> ServedModels:
+    def load(cls, model: str | None = None) -> ServedModels:
         """Load the chat model with every shipped adapter trained on it, and the embedder."""
         fingerprint = model_fingerprint(resolve_source(model))
         fitting = {name: name for name, folder in shipped_adapters().items()
                    if read_meta(folder).base_model_sha256 == fingerprint}
-        chat = LocalChatModel(model=model, quant=quant, adapters=fitting)
+        chat = LocalChatModel(model=model, adapters=fitting)
         base = model_id(chat.tokens.name)
         return cls(chat=chat, embeddings=get_embeddings(EmbeddingsConfig()), base_id=base,
                    embedder_id=DEFAULT_EMBEDDER_ID, adapters={f"{base}:{name}": name for name in fitting})
