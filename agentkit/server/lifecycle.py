@@ -16,6 +16,7 @@ from agentkit.server.errors import error_response, internal_error
 
 ALWAYS_OPEN = ("/healthz",)  # answers while draining: the process is still up
 OPEN_WHILE_LOADING = ("/healthz", "/readyz", "/metrics", "/docs", "/openapi.json", "/docs/oauth2-redirect")
+DISCARD_LIMIT = 64 << 20  # an oversized body is read and dropped up to this before the 413, so the client sees it
 
 
 @dataclass
@@ -106,10 +107,22 @@ class LifecycleMiddleware:
         return counted
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send, size: int | None) -> None:
+        await _discard_body(receive)
         told = f" ({size:,} bytes)" if size is not None else ""
         await error_response(413, f"the request body is too large{told}; the limit is {self.max_body_bytes:,} bytes "
                                   f"(agentkit serve --max-body-bytes)", code="body_too_large",
                              headers={"Connection": "close"})(scope, receive, send)
+
+
+async def _discard_body(receive: Receive) -> None:
+    """Read the rest of the request body and drop it: closing a socket with unread data resets
+    the connection, and the client would lose the response sent before it (nginx's lingering close)."""
+    dropped = 0
+    while dropped < DISCARD_LIMIT:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+        dropped += len(message.get("body", b""))
 
 
 def _content_length(scope: Scope) -> int | None:
