@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from functools import cache
+from ipaddress import ip_address
 from typing import Any, TypeVar, overload
 
 import httpx
@@ -238,3 +239,16 @@ def _excerpt(response: httpx.Response, limit: int = 200) -> str:
     if not text:
         return "(empty body)"
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def is_loopback(host: str) -> bool:
+    """True for `localhost`, 127.0.0.0/8, ::1 and IPv4-mapped loopback (``::ffff:127.0.0.1``);
+    False for any other name or address (0.0.0.0 listens on every interface)."""
+    if host == "localhost":
+        return True
+    try:
+        address = ip_address(host.strip("[]").split("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)

@@ -9,7 +9,7 @@
 
 Clients are the official `openai` client (one thread each), greedy, `max_tokens` 64.
 
-Run: .venv/bin/python bench/serve_http.py [--threads N] [--quant q4_0] [--llama-server PATH]   (~5 min)"""
+Run: .venv/bin/python bench/serve_http.py [--threads N] [--quant q4_1 f16] [--llama-server PATH]   (~4 min a level)"""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import openai
@@ -113,11 +114,28 @@ def llama_server(binary: str, threads: int) -> tuple[subprocess.Popen[bytes], st
     raise RuntimeError("llama-server did not start")
 
 
+def measure_server(level: str | None, rounds: int) -> dict[str, Any]:
+    """One `agentkit serve` at `level`: one client, 8 clients, and its overhead against in process."""
+    workspace = Path(tempfile.mkdtemp(prefix="agentkit-bench-"))
+    quant = ["--quant", level] if level else []
+    server = launch(workspace, "--no-trace", "--parallel", "8", "--no-log-calls", *quant, log=workspace / "serve.log")
+    try:
+        client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="x", max_retries=0)
+        one = load(client, "smollm2-135m", 1, rounds * 2)
+        eight = load(client, "smollm2-135m", 8, rounds)
+        local, served = overhead(server.url, "smollm2-135m", 5, level)
+    finally:
+        server.stop()
+    return {"name": f"agentkit serve {level or 'q4_1 (shipped)'}", "one": one, "eight": eight,
+            "overhead": f"{(served / local - 1) * 100:+.1f}% ({local:.3f} s in process, {served:.3f} s over HTTP)"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default: agentkit's choice)")
     parser.add_argument("--rounds", type=int, default=2, help="prompts each client streams")
-    parser.add_argument("--quant", help="GGUF level the server runs (agentkit serve --quant; default: the shipped file)")
+    parser.add_argument("--quant", nargs="*", default=[None],
+                        help="GGUF levels the server runs, one row each (agentkit serve --quant; default: the shipped file)")
     parser.add_argument("--llama-server", help="a llama-server binary to compare with (optional)")
     args = parser.parse_args()
     if args.threads:
@@ -125,38 +143,26 @@ def main() -> None:
     from agentkit.threads import llama_threads
 
     threads = args.threads or llama_threads()
-    console = Console()
-    workspace = Path(tempfile.mkdtemp(prefix="agentkit-bench-"))
-    level = ["--quant", args.quant] if args.quant else []
-    server = launch(workspace, "--no-trace", "--parallel", "8", "--no-log-calls", *level, log=workspace / "serve.log")
-    rows = []
-    try:
-        client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="x", max_retries=0)
-        one = load(client, "smollm2-135m", 1, args.rounds * 2)
-        eight = load(client, "smollm2-135m", 8, args.rounds)
-        rows.append(("agentkit serve", one, eight))
-        local, served = overhead(server.url, "smollm2-135m", 5, args.quant)
-    finally:
-        server.stop()
+    rows = [measure_server(level, args.rounds) for level in args.quant]
     if args.llama_server:
         process, url = llama_server(args.llama_server, threads)
         try:
             client = openai.OpenAI(base_url=f"{url}/v1", api_key="x", max_retries=0)
-            rows.append(("llama.cpp llama-server", load(client, "smollm2", 1, args.rounds * 2),
-                         load(client, "smollm2", 8, args.rounds)))
+            rows.append({"name": "llama.cpp llama-server q4_1", "one": load(client, "smollm2", 1, args.rounds * 2),
+                         "eight": load(client, "smollm2", 8, args.rounds), "overhead": ""})
         finally:
             process.terminate()
             process.wait(30)
-    table = Table("server", "1 client tok/s", "8 clients tok/s", "8 / 1", "TTFT p50 (1)", "TTFT p50 (8)",
+    table = Table("server", "1 client tok/s", "8 clients tok/s", "8 / 1 (target >= 2.5x)", "TTFT p50 (1)",
+                  "TTFT p50 (8) (target <= 1 s)", "overhead vs in process (target <= 5%)",
                   title=f"streaming completions, {NEW_TOKENS} tokens, {threads} llama.cpp thread(s), "
-                        f"{args.quant or 'q4_1 (shipped)'}, load {os.getloadavg()[0]:.1f}")
-    for name, alone, together in rows:
-        table.add_row(name, f"{alone['tokens_per_s']:.1f}", f"{together['tokens_per_s']:.1f}",
-                      f"{together['tokens_per_s'] / alone['tokens_per_s']:.2f}x (target >= 2.5x)",
-                      f"{alone['ttft_p50']:.3f} s", f"{together['ttft_p50']:.3f} s (target <= 1 s)")
-    console.print(table)
-    console.print(f"one client, same completion: in process {local:.3f} s, over HTTP {served:.3f} s: server overhead "
-                  f"{(served / local - 1) * 100:+.1f}% (target <= 5%)")
+                        f"load {os.getloadavg()[0]:.1f}")
+    for row in rows:
+        alone, together = row["one"], row["eight"]
+        table.add_row(row["name"], f"{alone['tokens_per_s']:.1f}", f"{together['tokens_per_s']:.1f}",
+                      f"{together['tokens_per_s'] / alone['tokens_per_s']:.2f}x", f"{alone['ttft_p50']:.3f} s",
+                      f"{together['ttft_p50']:.3f} s", row["overhead"])
+    Console(width=160).print(table)
 
 
 if __name__ == "__main__":

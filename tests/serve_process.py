@@ -73,11 +73,15 @@ def sse_events(response: httpx.Response) -> Iterator[tuple[str, Any]]:
             data.append(line[5:].strip())
 
 
-def metric(url: str, sample_name: str, **labels: str) -> float:
-    """One sample of the server's /metrics (0 when absent), parsed by prometheus-client."""
+def metric(url: str, sample_name: str, key: str | None = None, **labels: str) -> float:
+    """One sample of the server's /metrics (0 when absent), parsed by prometheus-client; `key`:
+    an admin API key, for a server that asks for one."""
     from prometheus_client.parser import text_string_to_metric_families
 
-    for family in text_string_to_metric_families(httpx.get(f"{url}/metrics").text):
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    response = httpx.get(f"{url}/metrics", headers=headers)
+    response.raise_for_status()
+    for family in text_string_to_metric_families(response.text):
         for sample in family.samples:
             if sample.name == sample_name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 return sample.value

@@ -10,9 +10,9 @@ import psutil
 import pytest
 
 from agentkit.errors import ConfigError
+from agentkit.net import is_loopback
 from agentkit.observability.phoenix import (
     PhoenixConfig,
-    is_loopback,
     launch_phoenix,
     phoenix_endpoint,
     project_url,

@@ -21,6 +21,7 @@ from agentkit.cli.phoenix import phoenix_command
 from agentkit.cli.prompts import prompts_app
 from agentkit.cli.run import resume_command, run_command
 from agentkit.cli.serve import serve_command
+from agentkit.cli.keys import keys_app
 from agentkit.cli.stats import stats_command
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app = typer.Typer(
 app.command("run")(run_command)
 app.command("resume")(resume_command)
 app.command("serve")(serve_command)
+app.add_typer(keys_app, name="keys")
 app.command("stats")(stats_command)
 app.command("ask")(ask_command)
 app.add_typer(graph_app, name="graph")

@@ -12,8 +12,16 @@ from rich.markup import escape
 from agentkit.cli.errors import friendly_errors
 from agentkit.errors import ConfigError
 from agentkit.workspace import find_workspace
+from agentkit.workspace_config import ServeLimits, load_workspace_config
 
 console = Console(stderr=True, highlight=False)
+
+
+def _limit(name: str) -> str:
+    """A limit's help: what it is and its default (from ServeLimits, the one place it is set)."""
+    field = ServeLimits.model_fields[name]
+    default = "" if field.default is None else f" [default: {field.default:,}]"
+    return f"{field.description}; overrides limits.{name} in agentkit.yaml{default}"
 
 
 @friendly_errors
@@ -27,13 +35,21 @@ def serve_command(
     threads: Annotated[int | None, typer.Option(
         min=1, help="llama.cpp threads (default: 1 on a machine of at most 2 cores, else one per core up to 8)")]
         = None,
-    max_queue: Annotated[int, typer.Option("--max-queue", min=0,
-                                           help="requests waiting for a sequence before 503 + Retry-After")] = 64,
-    max_body_bytes: Annotated[int, typer.Option("--max-body-bytes", min=1024, help="largest request body (413)")]
-        = 4 * 1024 * 1024,
+    max_queue: Annotated[int | None, typer.Option("--max-queue", help=_limit("max_queue"))] = None,
+    max_body_bytes: Annotated[int | None, typer.Option("--max-body-bytes", help=_limit("max_body_bytes"))] = None,
+    max_prompt_tokens: Annotated[int | None, typer.Option("--max-prompt-tokens", help=_limit("max_prompt_tokens"))]
+        = None,
+    max_completion_tokens: Annotated[int | None, typer.Option(
+        "--max-completion-tokens", help=_limit("max_completion_tokens"))] = None,
+    request_timeout: Annotated[float | None, typer.Option("--request-timeout", help=_limit("request_timeout"))]
+        = None,
     drain_timeout: Annotated[float, typer.Option("--drain-timeout", min=0.1,
                                                  help="seconds in-flight requests get after SIGTERM")] = 60.0,
     trace: Annotated[bool, typer.Option("--trace/--no-trace", help="export spans to Phoenix")] = True,
+    require_keys: Annotated[bool, typer.Option(
+        "--require-keys", help="ask for an API key on loopback too (other addresses always do)")] = False,
+    cors_origin: Annotated[list[str] | None, typer.Option(
+        "--cors-origin", help="an origin browsers may call from (repeat; default: CORS off)")] = None,
     log_calls: Annotated[bool, typer.Option("--log-calls/--no-log-calls",
                                             help="log each call: model, tokens, latency, status")] = True,
 ) -> None:
@@ -44,13 +60,19 @@ def serve_command(
 
     from agentkit.server.state import ServeConfig
 
+    workspace = find_workspace()
+    given = {"max_queue": max_queue, "max_body_bytes": max_body_bytes, "max_prompt_tokens": max_prompt_tokens,
+             "max_completion_tokens": max_completion_tokens, "request_timeout": request_timeout}
     try:
-        config = ServeConfig(host=host, port=port, workspace=find_workspace(), graphs=graphs, quant=quant,
-                             parallel=parallel, threads=threads, max_queue=max_queue, max_body_bytes=max_body_bytes,
-                             drain_timeout=drain_timeout, trace=trace)
+        limits = load_workspace_config(workspace).limits.model_dump()
+        limits.update({key: value for key, value in given.items() if value is not None})
+        config = ServeConfig(host=host, port=port, workspace=workspace, graphs=graphs, quant=quant,
+                             parallel=parallel, threads=threads, limits=ServeLimits(**limits),
+                             drain_timeout=drain_timeout, trace=trace,
+                             require_keys=require_keys, cors_origins=tuple(cors_origin or ()))
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise ConfigError(f"--{str(error['loc'][0]).replace('_', '-')}: {error['msg']}") from None
+        raise ConfigError(f"--{str(error['loc'][-1]).replace('_', '-')}: {error['msg']}") from None
     if config.graphs is not None and not config.graphs.is_dir():
         raise ConfigError(f"--graphs {config.graphs}: not a folder; give the folder of graph files")
     from agentkit.server.process import serve

@@ -12,7 +12,6 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Callable
-from ipaddress import ip_address
 from pathlib import Path
 from types import FrameType
 from urllib.parse import quote
@@ -22,6 +21,7 @@ import psutil
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agentkit.errors import ConfigError
+from agentkit.net import is_loopback
 from agentkit.workspace import find_workspace
 
 LOOPBACK = "127.0.0.1"
@@ -55,13 +55,6 @@ def is_healthy(base_url: str, timeout: float = 0.5) -> bool:
     except httpx.HTTPError:
         return False
     return response.status_code == 200
-
-
-def is_loopback(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and IPv4-mapped loopback (``::ffff:127.0.0.1``)."""
-    address = ip_address(host.split("%")[0])
-    mapped = getattr(address, "ipv4_mapped", None)
-    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def default_working_dir(workspace: Path | None = None) -> Path:

@@ -12,10 +12,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 
+from agentkit.access.keys import KeyStore
 from agentkit.models.backends import configure_local_engine
+from agentkit.net import is_loopback
 from agentkit.server import graph_routes, openai_routes
+from agentkit.server.auth import AuthMiddleware
 from agentkit.server.errors import install_handlers
 from agentkit.server.lifecycle import Lifecycle, LifecycleMiddleware
 from agentkit.server.served_graphs import ServedGraphs
@@ -35,7 +39,8 @@ def create_app(config: ServeConfig, lifecycle: Lifecycle | None = None, on_ready
     metrics = Metrics()
     workspace_config = load_workspace_config(config.workspace)
     state = ServerState(config=config, telemetry=Telemetry(config.workspace, workspace_config, metrics),
-                        metrics=metrics, lifecycle=lifecycle, started=int(time.time()))
+                        metrics=metrics, lifecycle=lifecycle, started=int(time.time()),
+                        keys=KeyStore.of(config.workspace))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,14 +61,19 @@ def create_app(config: ServeConfig, lifecycle: Lifecycle | None = None, on_ready
     app.include_router(openai_routes.router)
     app.include_router(graph_routes.router)
     _health_routes(app, state)
-    app.add_middleware(LifecycleMiddleware, lifecycle=lifecycle, max_body_bytes=config.max_body_bytes)
+    app.add_middleware(AuthMiddleware, store=state.keys, limits=state.key_limits,
+                       required=config.require_keys or not is_loopback(config.host))
+    app.add_middleware(LifecycleMiddleware, lifecycle=lifecycle, max_body_bytes=config.limits.max_body_bytes)
+    if config.cors_origins:  # outermost, so that a browser's preflight needs no key
+        app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["*"],
+                           allow_headers=["Authorization", "Content-Type"])
     return app
 
 
 def load(state: ServerState) -> None:
     """Load the models (engine settings first) and the graphs; trace into Phoenix if asked."""
     config = state.config
-    configure_local_engine(quant=config.quant, parallel=config.parallel, max_queue=config.max_queue,
+    configure_local_engine(quant=config.quant, parallel=config.parallel, max_queue=config.limits.max_queue,
                            **({"threads": config.threads} if config.threads else {}))
     state.models = ServedModels.load()
     state.graphs = ServedGraphs(config.graph_dir, config.workspace)

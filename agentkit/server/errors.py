@@ -18,7 +18,7 @@ from agentkit.errors import AgentkitError, ContextLengthError, suggest
 _log = logging.getLogger("agentkit.server")
 _TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
           404: "not_found_error", 409: "conflict_error", 413: "request_too_large", 422: "invalid_request_error",
-          429: "rate_limit_error", 503: "overloaded_error"}
+          429: "rate_limit_error", 503: "overloaded_error", 504: "timeout_error"}
 
 
 class ApiError(Exception):
@@ -33,11 +33,20 @@ class ApiError(Exception):
     def response(self) -> JSONResponse:
         return error_response(self.status, self.message, param=self.param, code=self.code, headers=self.headers)
 
+    def body(self) -> dict[str, Any]:
+        """The `error` object of the answer (also sent as an event when a stream fails)."""
+        return error_body(self.status, self.message, param=self.param, code=self.code)
+
+
+def error_body(status: int, message: str, *, param: str | None = None, code: str | None = None,
+               **extra: Any) -> dict[str, Any]:
+    return {"message": message, "type": _TYPES.get(status, "server_error"), "param": param, "code": code, **extra}
+
 
 def error_response(status: int, message: str, *, param: str | None = None, code: str | None = None,
                    headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
-    body = {"message": message, "type": _TYPES.get(status, "server_error"), "param": param, "code": code, **extra}
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
+    return JSONResponse({"error": error_body(status, message, param=param, code=code, **extra)}, status_code=status,
+                        headers=headers)
 
 
 def not_found(what: str, name: str, known: list[str]) -> ApiError:
@@ -51,6 +60,13 @@ def bad_request(exc: Exception, param: str | None = None) -> ApiError:
     """400 from an agentkit error that says what is wrong (context length, schema, options)."""
     code = "context_length_exceeded" if isinstance(exc, ContextLengthError) else None
     return ApiError(400, str(exc), param=param, code=code)
+
+
+def timed_out(seconds: float) -> ApiError:
+    """504 for a request that ran past the server's timeout (its generation was stopped)."""
+    return ApiError(504, f"the request ran past this server's timeout of {seconds:g} s and was stopped; ask for "
+                         f"fewer tokens, or raise --request-timeout (limits.request_timeout in agentkit.yaml)",
+                    code="timeout")
 
 
 def busy(retry_after: float, message: str) -> ApiError:

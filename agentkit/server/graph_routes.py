@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentkit.engine.runner import check_thread_id
 from agentkit.errors import AgentkitError, ContextLengthError, RunError
 from agentkit.nodes.agent import ToolDecision
-from agentkit.server.errors import ApiError, bad_request, internal_error
+from agentkit.server.auth import caller
+from agentkit.server.errors import ApiError, bad_request, internal_error, timed_out
 from agentkit.server.served_graphs import RunOutcome, ServedGraph
 from agentkit.server.state import ServerState
 from agentkit.telemetry.callbacks import TelemetryCallback
@@ -60,7 +61,7 @@ async def invoke_graph(name: str, body: GraphRunRequest, request: Request) -> di
     state = _state(request)
     served = state.graphs.get(name)
     thread_id = _thread(body.thread_id)
-    outcome = await _run(state, served, served.coerce(body.input), thread_id, request.state.request_id)
+    outcome = await _run(state, served, served.coerce(body.input), thread_id, request)
     return outcome.body(served.spec.name)
 
 
@@ -95,7 +96,7 @@ async def resume_thread(thread_id: str, decision: ToolDecision, request: Request
     state = _state(request)
     served = await asyncio.to_thread(state.graphs.pending, thread_id)
     outcome = await _run(state, served, Command(resume=decision.model_dump(exclude_none=True)), thread_id,
-                         request.state.request_id)
+                         request)
     return outcome.body(served.spec.name)
 
 
@@ -107,32 +108,48 @@ def _thread(thread_id: str | None) -> str:
     return thread_id or uuid.uuid4().hex[:12]
 
 
-async def _run(state: ServerState, served: ServedGraph, run_input: Any, thread_id: str, request_id: str,
+async def _run(state: ServerState, served: ServedGraph, run_input: Any, thread_id: str, request: Request,
                emit: Any = None, stop: threading.Event | None = None) -> RunOutcome:
-    """One run in the run pool, recorded in telemetry; failures as HTTP errors."""
+    """One run in the run pool, recorded in telemetry and charged to the caller's key;
+    failures as HTTP errors. Past the request timeout: 504, and the run stops at its next
+    event (node or token)."""
+    request_id, key = request.state.request_id, caller(request)
     recorder = TelemetryCallback(state.telemetry, graph=served.spec.name, source="serve")
     started, status = time.perf_counter(), "error"
-    loop = asyncio.get_running_loop()
+    loop, stop = asyncio.get_running_loop(), stop or threading.Event()
+    timeout = state.config.limits.request_timeout
     try:
-        outcome = await loop.run_in_executor(state.runs, lambda: state.graphs.run(
-            served, run_input, thread_id, request_id, [recorder], emit, stop))
+        running = loop.run_in_executor(state.runs, lambda: state.graphs.run(
+            served, run_input, thread_id, request_id, [recorder], emit or _ignore, stop))
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(running), timeout)
+        except TimeoutError:
+            stop.set()
+            status = "timeout"
+            raise timed_out(timeout) from None
         status = "ok"
         return outcome
     except ContextLengthError as exc:
         status = "rejected"
         raise bad_request(exc, "input") from None
     except ApiError:
-        status = "rejected"
+        status = "timeout" if status == "timeout" else "rejected"
         raise
     except AgentkitError as exc:  # a node failed: the server's problem, not the request's (500, error id)
         raise GraphFailed(f"graph {served.spec.name!r} failed: {exc}") from exc
     finally:
         totals = recorder.totals
+        state.key_limits.spend(key, totals.input_tokens + totals.output_tokens)
         state.telemetry.record(CallRecord(
-            kind="graph", graph=served.spec.name, source="serve", status=status,  # type: ignore[arg-type]
+            kind="graph", graph=served.spec.name, source="serve", key=key.id if key else "",
+            status=status,  # type: ignore[arg-type]
             input_tokens=totals.input_tokens, output_tokens=totals.output_tokens, cost=totals.cost,
             first_token_s=recorder.first_token_s(started), latency_s=time.perf_counter() - started,
             error_id=request_id if status == "error" else ""))
+
+
+def _ignore(name: str, data: dict[str, Any]) -> None:
+    """The events of a run nobody streams (the run still stops at its next one when told)."""
 
 
 def _event_stream(state: ServerState, served: ServedGraph, run_input: Any, thread_id: str,
@@ -147,7 +164,7 @@ def _event_stream(state: ServerState, served: ServedGraph, run_input: Any, threa
 
     async def run() -> None:
         try:
-            outcome = await _run(state, served, run_input, thread_id, request_id, emit, stop)
+            outcome = await _run(state, served, run_input, thread_id, request, emit, stop)
             events.put_nowait(("end", outcome.body(served.spec.name)))
         except ApiError as exc:
             events.put_nowait(("error", {"message": exc.message, "status": exc.status, "code": exc.code}))

@@ -110,7 +110,7 @@ class LifecycleMiddleware:
         await _discard_body(receive)
         told = f" ({size:,} bytes)" if size is not None else ""
         await error_response(413, f"the request body is too large{told}; the limit is {self.max_body_bytes:,} bytes "
-                                  f"(agentkit serve --max-body-bytes)", code="body_too_large",
+                                  f"(--max-body-bytes, or limits.max_body_bytes in agentkit.yaml)", code="body_too_large",
                              headers={"Connection": "close"})(scope, receive, send)
 
 

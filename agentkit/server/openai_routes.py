@@ -19,15 +19,18 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, conv
 from langchain_core.runnables import Runnable
 from starlette.concurrency import run_in_threadpool
 
+from agentkit.access.keys import ApiKey
 from agentkit.errors import AgentkitError
 from agentkit.models.embeddings import token_counts
 from agentkit.models.grammar import grammar_engine
 from agentkit.models.llama.engine import EngineBusy
 from agentkit.models.local_chat import LocalChatModel
-from agentkit.server.errors import ApiError, bad_request, busy
+from agentkit.server.auth import caller
+from agentkit.server.errors import ApiError, bad_request, busy, timed_out
 from agentkit.server.openai_schema import ChatCompletionRequest, EmbeddingRequest, NamedToolChoice
 from agentkit.server.state import ServerState
 from agentkit.telemetry.records import CallRecord
+from agentkit.workspace_config import ServeLimits
 
 router = APIRouter(tags=["OpenAI-compatible"])
 
@@ -46,14 +49,18 @@ async def list_models(request: Request) -> dict[str, Any]:
 async def chat_completions(body: ChatCompletionRequest, request: Request) -> JSONResponse | StreamingResponse:
     """A chat completion (streamed as server-sent events with `stream: true`)."""
     state = _state(request)
-    call = _Call(state, body, request.state.request_id)
+    call = _Call(state, body, request.state.request_id, caller(request))
     model = state.models.chat_model(body.model)
-    runnable = _runnable(model, body)
+    limits = state.config.limits
+    runnable = _runnable(model, body, limits)
     messages = _messages(body)
+    if limits.max_prompt_tokens is not None:
+        _check_prompt(model.get_num_tokens_from_messages(messages), limits.max_prompt_tokens)
     config = {"metadata": {"request_id": call.request_id}, "run_name": "chat.completions"}
+    deadline = time.monotonic() + limits.request_timeout
     if body.stream:
-        return await _streaming(call, runnable, messages, config, request)
-    reply = await _until_disconnected(request, call, runnable.ainvoke(messages, config))
+        return await _streaming(call, runnable, messages, config, deadline)
+    reply = await _until_disconnected(request, call, runnable.ainvoke(messages, config), deadline)
     call.finished(reply)
     return JSONResponse(call.completion(reply))
 
@@ -71,9 +78,10 @@ async def embeddings(body: EmbeddingRequest, request: Request) -> dict[str, Any]
     if body.dimensions is not None and body.dimensions != len(vectors[0]):
         raise ApiError(400, f"dimensions: {body.model} makes {len(vectors[0])}-dimensional vectors; leave "
                             f"dimensions out or set it to {len(vectors[0])}", param="dimensions")
-    tokens = sum(token_counts(embedder, texts))
+    tokens, key = sum(token_counts(embedder, texts)), caller(request)
+    state.key_limits.spend(key, tokens)
     state.telemetry.record(CallRecord(kind="model", model=body.model, source="serve", input_tokens=tokens,
-                                      latency_s=time.perf_counter() - started))
+                                      key=key.id if key else "", latency_s=time.perf_counter() - started))
     return {"object": "list", "model": body.model, "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
             "data": [{"object": "embedding", "index": i, "embedding": _encoded(v, body.encoding_format)}
                      for i, v in enumerate(vectors)]}
@@ -96,12 +104,23 @@ def _messages(body: ChatCompletionRequest) -> list[BaseMessage]:
         raise ApiError(422, f"messages: {exc}", param="messages") from None
 
 
-def _runnable(model: LocalChatModel, body: ChatCompletionRequest) -> Runnable:
+def _check_prompt(tokens: int, limit: int) -> None:
+    if tokens > limit:
+        raise ApiError(400, f"messages: the prompt has {tokens:,} tokens, over this server's limit of {limit:,} by "
+                            f"{tokens - limit:,}; send fewer or shorter messages", param="messages",
+                       code="prompt_too_long")
+
+
+def _runnable(model: LocalChatModel, body: ChatCompletionRequest, limits: ServeLimits) -> Runnable:
     """The model bound to the request's options, tools or response format (400 when a tool
-    schema or response format cannot become a grammar)."""
+    schema or response format cannot become a grammar, or max_tokens is over the limit)."""
+    cap = limits.max_completion_tokens
+    if body.token_limit is not None and body.token_limit > cap:
+        raise ApiError(400, f"max_tokens: {body.token_limit:,} is over this server's limit of {cap:,}; ask for at "
+                            f"most {cap:,}", param="max_tokens", code="max_tokens_too_large")
     options: dict[str, Any] = {key: value for key, value in {
-        "max_tokens": body.token_limit, "temperature": body.temperature, "top_p": body.top_p, "seed": body.seed,
-        "stop": body.stops or None}.items() if value is not None}
+        "max_tokens": body.token_limit or min(model.max_tokens, cap), "temperature": body.temperature,
+        "top_p": body.top_p, "seed": body.seed, "stop": body.stops or None}.items() if value is not None}
     if body.tools and body.response_format is not None and body.response_format.type != "text":
         raise ApiError(400, "give either tools or a JSON response_format, not both", param="response_format")
     if body.tools and body.tool_choice != "none":
@@ -125,8 +144,8 @@ def _runnable(model: LocalChatModel, body: ChatCompletionRequest) -> Runnable:
 class _Call:
     """One chat completion: its answer's shape and its telemetry."""
 
-    def __init__(self, state: ServerState, body: ChatCompletionRequest, request_id: str) -> None:
-        self.state, self.body, self.request_id = state, body, request_id
+    def __init__(self, state: ServerState, body: ChatCompletionRequest, request_id: str, key: ApiKey | None) -> None:
+        self.state, self.body, self.request_id, self.key = state, body, request_id, key
         self.id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         self.created = int(time.time())
         self.started = time.perf_counter()
@@ -154,9 +173,11 @@ class _Call:
         usage = (reply.usage_metadata or {}) if reply is not None else {}
         meta = reply.response_metadata if reply is not None else {}
         first = meta.get("first_token_s") if self.first_token is None else self.first_token - self.started
+        tokens_in, tokens_out = int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0))
+        self.state.key_limits.spend(self.key, tokens_in + tokens_out)
         self.state.telemetry.record(CallRecord(
             kind="model", model=self.body.model, adapter=str(meta.get("adapter", "")), source="serve",
-            input_tokens=int(usage.get("input_tokens", 0)), output_tokens=int(usage.get("output_tokens", 0)),
+            key=self.key.id if self.key else "", input_tokens=tokens_in, output_tokens=tokens_out,
             first_token_s=first, latency_s=time.perf_counter() - self.started,
             queue_s=float(meta.get("queue_s") or 0.0), cpu_s=float(meta.get("cpu_s") or 0.0),
             batch_size=float(meta.get("batch_size") or 0.0), status=status,  # type: ignore[arg-type]
@@ -164,12 +185,14 @@ class _Call:
 
 
 async def _streaming(call: _Call, runnable: Runnable, messages: list[BaseMessage], config: dict[str, Any],
-                     request: Request) -> StreamingResponse:
-    """The stream, begun before answering so that a refusal (busy, too long) is a plain
-    HTTP error rather than an event inside a 200."""
+                     deadline: float) -> StreamingResponse:
+    """The stream, begun before answering so that a refusal (busy, too long, timed out before
+    its first token) is a plain HTTP error rather than an event inside a 200; a stream that
+    runs past the deadline ends with an error event."""
     chunks = runnable.astream(messages, config)
     try:
-        first = await chunks.__anext__()
+        async with asyncio.timeout_at(_loop_time(deadline)):
+            first = await chunks.__anext__()
     except StopAsyncIteration:
         first = AIMessageChunk(content="")
     except BaseException as exc:
@@ -185,10 +208,16 @@ async def _streaming(call: _Call, runnable: Runnable, messages: list[BaseMessage
             yield call.chunk({"role": "assistant", "content": ""})
             if first.content:
                 yield call.chunk({"content": first.content})
-            async for piece in chunks:
-                whole = whole + piece
-                if piece.content:
-                    yield call.chunk({"content": piece.content})
+            try:
+                async with asyncio.timeout_at(_loop_time(deadline)):
+                    async for piece in chunks:
+                        whole = whole + piece
+                        if piece.content:
+                            yield call.chunk({"content": piece.content})
+            except TimeoutError:
+                status = "timeout"
+                yield _event({"error": timed_out(call.state.config.limits.request_timeout).body()})
+                return
             reply = AIMessage(**{k: getattr(whole, k) for k in ("content", "tool_calls", "usage_metadata",
                                                                    "response_metadata")})
             calls = _tool_calls(reply)
@@ -209,12 +238,18 @@ async def _streaming(call: _Call, runnable: Runnable, messages: list[BaseMessage
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-async def _until_disconnected(request: Request, call: _Call, work: Any) -> AIMessage:
-    """`work` (a model call), cancelled if the client disconnects first."""
+async def _until_disconnected(request: Request, call: _Call, work: Any, deadline: float) -> AIMessage:
+    """`work` (a model call), cancelled if the client disconnects or the deadline passes first."""
     task = asyncio.ensure_future(work)
     while not task.done():
-        done, _ = await asyncio.wait({task}, timeout=0.25)
-        if not done and await request.is_disconnected():
+        done, _ = await asyncio.wait({task}, timeout=min(0.25, max(0.0, deadline - time.monotonic())))
+        if done:
+            break
+        if time.monotonic() >= deadline:
+            task.cancel()
+            call.finished(None, "timeout")
+            raise timed_out(call.state.config.limits.request_timeout)
+        if await request.is_disconnected():
             task.cancel()
             call.finished(None, "cancelled")
             raise ApiError(499, "the client closed the request")
@@ -234,6 +269,9 @@ def _refusal(exc: BaseException, call: _Call) -> BaseException:
         return bad_request(exc)
     if isinstance(exc, ApiError):
         return exc
+    if isinstance(exc, TimeoutError):  # no first token before the deadline
+        call.finished(None, "timeout")
+        return timed_out(call.state.config.limits.request_timeout)
     call.finished(None, "error")
     return exc
 
@@ -254,6 +292,11 @@ def _usage(reply: AIMessage) -> dict[str, int]:
     usage = reply.usage_metadata or {}
     prompt, completion = int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0))
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def _loop_time(deadline: float) -> float:
+    """A `time.monotonic()` deadline on the event loop's clock."""
+    return asyncio.get_running_loop().time() + deadline - time.monotonic()
 
 
 def _event(payload: dict[str, Any]) -> str:

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import uvicorn
 
+from agentkit.access.keys import KeyStore
 from agentkit.errors import ConfigError
+from agentkit.net import is_loopback
 from agentkit.server.app import create_app
 from agentkit.server.lifecycle import DrainingServer, Lifecycle
 from agentkit.server.state import ServeConfig, ServerState
@@ -30,6 +32,7 @@ def serve(config: ServeConfig, say: Say, log_calls: bool = True) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if log_calls:
         logging.getLogger("agentkit.calls").setLevel(logging.INFO)
+    keys = _keys_asked(config)
     sock = bind(config.host, config.port)
     url = f"http://{config.host}:{sock.getsockname()[1]}"
 
@@ -43,9 +46,23 @@ def serve(config: ServeConfig, say: Say, log_calls: bool = True) -> None:
     app = create_app(config, lifecycle, on_ready=ready)
     server = DrainingServer(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=5),
                             lifecycle, config.drain_timeout)
-    say(f"agentkit serve listening on {url} (loading models and graphs; GET {url}/readyz says when ready)")
+    say(f"agentkit serve listening on {url} ({keys}; loading models and graphs; GET {url}/readyz says when ready)")
     server.run(sockets=[sock])
     say("agentkit serve stopped")
+
+
+def _keys_asked(config: ServeConfig) -> str:
+    """Whether requests need an API key, said for the start-up line; refuses a non-loopback
+    address without an active key."""
+    store = KeyStore.of(config.workspace)
+    active = [key for key in store.list() if key.revoked is None]
+    if not is_loopback(config.host) and not active:
+        raise ConfigError(f"--host {config.host} is reachable from other machines, so the server needs an API key "
+                          f"and this workspace has none active: make one with `agentkit keys create NAME`, or "
+                          f"serve on 127.0.0.1")
+    if config.require_keys or not is_loopback(config.host) or store.any():
+        return f"API keys required: {len(active)} active"
+    return "no API keys asked on loopback (`agentkit keys create` or --require-keys turns them on)"
 
 
 def bind(host: str, port: int) -> socket.socket:

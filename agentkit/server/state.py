@@ -8,12 +8,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentkit.access.key_limits import KeyLimits
+from agentkit.access.keys import KeyStore
 from agentkit.models.config import QuantLevel
 from agentkit.server.lifecycle import Lifecycle
 from agentkit.server.served_graphs import ServedGraphs
 from agentkit.server.served_models import ServedModels
 from agentkit.telemetry.metrics import Metrics
 from agentkit.telemetry.sink import Telemetry
+from agentkit.workspace_config import ServeLimits
 
 
 class ServeConfig(BaseModel):
@@ -28,10 +31,11 @@ class ServeConfig(BaseModel):
     quant: QuantLevel | None = None
     parallel: int = Field(8, ge=1, le=256)
     threads: int | None = Field(None, ge=1, description="llama.cpp threads (None: agentkit's choice)")
-    max_queue: int = Field(64, ge=0)
-    max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024)
+    limits: ServeLimits = Field(default_factory=ServeLimits)
     drain_timeout: float = Field(60.0, gt=0)
     trace: bool = True
+    require_keys: bool = Field(False, description="ask for an API key on loopback too (always on other addresses)")
+    cors_origins: tuple[str, ...] = Field((), description="origins browsers may call from (none: CORS off)")
 
     @property
     def graph_dir(self) -> Path:
@@ -47,6 +51,8 @@ class ServerState:
     metrics: Metrics
     lifecycle: Lifecycle
     started: int
+    keys: KeyStore
+    key_limits: KeyLimits = field(default_factory=KeyLimits)
     models: ServedModels = field(init=False)
     graphs: ServedGraphs = field(init=False)
     traced: bool = False

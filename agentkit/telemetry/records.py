@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Kind = Literal["model", "graph"]
-Status = Literal["ok", "error", "cancelled", "rejected"]
+Status = Literal["ok", "error", "cancelled", "rejected", "timeout"]
 GROUPS = ("model", "graph", "prompt", "adapter", "key")
 PROMPT_KEY = "agentkit_prompt"
 PROMPT_VERSION_KEY = "agentkit_prompt_version"
